@@ -1,0 +1,188 @@
+/**
+ * The shared vocabulary of `@gatehouse/auth`: what a session, a role, a permission, an audit
+ * event and a store are. Every other module of the package (and the apps) speaks these types.
+ */
+
+/** Roles Gatehouse knows. Okta groups map to roles through config (`GATEHOUSE_*_GROUPS`). */
+export type Role = 'admin' | 'viewer';
+
+/** Typed permissions; roles map to permissions in one table (`rbac.ts`). */
+export type Permission =
+  | 'dashboards:read'
+  | 'profile:read'
+  | 'users:read'
+  | 'users:manage'
+  | 'sessions:read'
+  | 'sessions:revoke'
+  | 'audit:read'
+  | 'settings:read';
+
+/** The signed-in person, as the app sees them (from the ID token / userinfo claims). */
+export interface AuthUser {
+  /** Okta user id (`00u…`). */
+  sub: string;
+  email: string | null;
+  name: string | null;
+  /** Exact Okta group names from the `groups` claim; empty when the claim was missing. */
+  groups: string[];
+}
+
+/**
+ * A stored server-side session. Only a SHA-256 of the token secret is stored (`secretHash`);
+ * the OIDC tokens are stored encrypted (`tokens`, AES-256-GCM, see `crypto.ts`) and are not
+ * decrypted on the per-request path.
+ */
+export interface SessionRecord {
+  /** Public session id (first half of the cookie token `<id>.<secret>`). */
+  id: string;
+  /** SHA-256 of the token secret, base64url. */
+  secretHash: string;
+  user: AuthUser;
+  roles: Role[];
+  /** Selected ID token claims kept for the profile page and step-up checks. */
+  claims: {
+    auth_time?: number;
+    amr?: string[];
+    acr?: string;
+    preferred_username?: string;
+    idp?: string;
+    [claim: string]: unknown;
+  };
+  /** Encrypted token bundle (id, access, refresh token), opaque to stores. */
+  tokens: string;
+  /** Access token expiry, epoch ms; refresh happens before this. */
+  accessTokenExpiresAt: number;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Last time the session was seen (throttled writes), epoch ms. */
+  lastSeenAt: number;
+  /** Idle expiry: lastSeenAt + idle timeout, capped by absoluteExpiresAt; epoch ms. */
+  expiresAt: number;
+  /** createdAt + absolute lifetime; epoch ms. */
+  absoluteExpiresAt: number;
+  /** Short, non-identifying summary for the admin panel ("Chrome on Linux", "203.0.113.0/24"). */
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** Filters for listing sessions in the admin panel. */
+export interface SessionListQuery {
+  sub?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Session persistence. Every implementation (memory, SQLite; later Redis and PostgreSQL) must
+ * pass the one conformance suite in `stores/conformance.ts`.
+ * `get` is the only call on the per-request path and must be a single indexed read.
+ */
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  /** Returns the record even if expired; callers check expiry. `null` when absent. */
+  get(id: string): Promise<SessionRecord | null>;
+  /** Updates lastSeenAt/expiresAt (sliding renewal). No-op when absent. */
+  touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  /** Replaces user, roles, claims, tokens and accessTokenExpiresAt after a refresh. */
+  update(session: SessionRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Deletes every session of a user; returns how many were deleted. */
+  deleteByUser(sub: string): Promise<number>;
+  /** Unexpired sessions, newest first. */
+  list(query?: SessionListQuery): Promise<SessionRecord[]>;
+  /** Count of unexpired sessions (for dashboards and metrics). */
+  count(now?: number): Promise<number>;
+  /** Removes expired sessions; returns how many. */
+  purgeExpired(now?: number): Promise<number>;
+  /** Whether the backing store answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Audit event types emitted by the auth core and the app. */
+export type AuditEventType =
+  | 'signin.started'
+  | 'signin.succeeded'
+  | 'signin.failed'
+  | 'signout'
+  | 'refresh.succeeded'
+  | 'refresh.failed'
+  | 'session.revoked'
+  | 'access.denied'
+  | 'stepup.required'
+  | 'admin.action';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  /** 'success' or 'failure'. */
+  result: 'success' | 'failure';
+  /** Machine-readable reason code (an `AuthErrorCode` lowercased, `groups_claim_missing`, …). */
+  reason?: string;
+  /** Okta user id when known. */
+  sub?: string;
+  email?: string;
+  sessionId?: string;
+  ip?: string;
+  userAgent?: string;
+  /** Free-form, non-secret details (path asked for, target user of an admin action, …). */
+  detail?: Record<string, string | number | boolean | null>;
+  /** Epoch ms; set by the sink when absent. */
+  at?: number;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: number;
+  at: number;
+}
+
+export interface AuditQuery {
+  sub?: string;
+  email?: string;
+  type?: AuditEventType;
+  result?: 'success' | 'failure';
+  since?: number;
+  until?: number;
+  limit?: number;
+  /** Return events with id < before (keyset pagination, newest first). */
+  before?: number;
+}
+
+/** Where audit events go. The app stores them (SQLite by default) and reads them back. */
+export interface AuditSink {
+  record(event: AuditEvent): Promise<void>;
+}
+
+export interface AuditLog extends AuditSink {
+  query(query?: AuditQuery): Promise<StoredAuditEvent[]>;
+  /** Counts grouped by UTC day (YYYY-MM-DD) and result, for `type`, since `since`. */
+  countByDay(type: AuditEventType, since: number): Promise<Array<{ day: string; result: 'success' | 'failure'; count: number }>>;
+  /** Failure counts by reason since `since`. */
+  countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>>;
+  close(): Promise<void>;
+}
+
+/**
+ * A login in flight (between `/auth/login` and `/auth/callback`), kept server-side and bound to
+ * the browser that started it by a random cookie whose SHA-256 is `browserBinding`.
+ * Single-use: `takeTransaction` deletes and returns atomically, so a replayed callback finds nothing.
+ */
+export interface LoginTransaction {
+  state: string;
+  codeVerifier: string;
+  nonce: string;
+  returnTo: string;
+  /** SHA-256 (base64url) of the browser-binding cookie value. */
+  browserBinding: string;
+  /** Step-up parameters asked for, checked again on return. */
+  maxAge?: number;
+  acrValues?: string;
+  createdAt: number;
+  /** createdAt + 10 min; epoch ms. */
+  expiresAt: number;
+}
+
+export interface TransactionStore {
+  putTransaction(tx: LoginTransaction): Promise<void>;
+  /** Atomically deletes and returns the transaction (even if expired; callers check). */
+  takeTransaction(state: string): Promise<LoginTransaction | null>;
+}
