@@ -1,0 +1,206 @@
+/**
+ * `createAuth`: the framework-agnostic core of Gatehouse sign-in on Web `Request`/`Response`.
+ * It wires config, the IdP client, the session manager, audit and the flow handlers, and answers
+ * "who is this request?" with an {@link AuthState} — from the session cookie (one store read,
+ * refreshing tokens when due) or from a bearer access token.
+ */
+import type { GatehouseConfig } from './config/index.ts';
+import { type AuthLogger, createAudit, requestFields, silentLogger } from './audit.ts';
+import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
+import { AuthError, errorSummary } from './errors.ts';
+import { handleCallback } from './oidc/callback.ts';
+import { createOidcClient } from './oidc/client.ts';
+import type { FlowContext, RenderError } from './oidc/context.ts';
+import { renderErrorPage } from './oidc/error-page.ts';
+import { handleLogin, MFA_ACR } from './oidc/login.ts';
+import { handleLogout } from './oidc/logout.ts';
+import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
+import { permissionsFor, resolveRoles } from './rbac.ts';
+import { normalizeReturnTo } from './return-to.ts';
+import { createSessionManager, type SessionManager } from './session/manager.ts';
+import { sessionCookie } from './session/cookie.ts';
+import type { AuditSink, AuthUser, Permission, Role, SessionRecord, SessionStore, TransactionStore } from './types.ts';
+
+/** What every page, component and API handler reads about the caller. */
+export interface AuthState {
+  isAuthenticated: boolean;
+  user: AuthUser | null;
+  roles: Role[];
+  permissions: Permission[];
+  session: { id: string; createdAt: Date; expiresAt: Date; absoluteExpiresAt: Date; lastSeenAt: Date } | null;
+  claims: SessionRecord['claims'];
+  via: 'session' | 'bearer' | null;
+}
+
+/** Dependencies of {@link createAuth}; only `sessions` and `audit` are required. */
+export interface AuthDeps {
+  sessions: SessionStore & TransactionStore;
+  audit: AuditSink;
+  logger?: AuthLogger;
+  /** Replaces the default error page (called with plain text; escape it). */
+  renderError?: RenderError;
+  /** Used for every request to the IdP (discovery, JWKS, token endpoint); tests count with it. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Which clients' access tokens `/api/*` accepts, and the scopes they need. */
+  bearer?: BearerVerifierOptions;
+}
+
+/** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
+export interface Auth {
+  readonly config: GatehouseConfig;
+  readonly sessions: SessionManager;
+  /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
+  readonly now: () => number;
+  /** `GET /auth/login` */
+  login(request: Request): Promise<Response>;
+  /** `GET /auth/callback` */
+  callback(request: Request): Promise<Response>;
+  /** `POST /auth/logout` (other methods: 405 page) */
+  logout(request: Request): Promise<Response>;
+  /** The caller by session cookie; refreshes tokens when due. Never throws for bad input. */
+  authenticate(request: Request): Promise<AuthState>;
+  /**
+   * The caller by `Authorization: Bearer`; `null` when the header is absent.
+   * Throws `AuthError('AUTH_ACCESS_TOKEN_INVALID')` (or `AUTH_IDP_UNAVAILABLE`) for a bad token.
+   */
+  authenticateBearer(request: Request): Promise<AuthState | null>;
+  /** Fresh tokens for `session` (single-flight per session); `null` when the session has ended. */
+  ensureFreshTokens(session: SessionRecord, options?: RefreshOptions): Promise<SessionRecord | null>;
+  /** Verifies an Okta JWT access token (see `bearer.ts`). */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /** `/auth/login?…` that sends the user back through the IdP for a fresh (and optionally MFA) sign-in. */
+  stepUpUrl(returnTo: string, options?: { maxAgeSeconds?: number; mfa?: boolean }): string;
+  /** Whether the IdP's discovery document is reachable (readiness). */
+  ready(): Promise<boolean>;
+  /** Records an audit event through the same best-effort sink (used by the adapters' guards). */
+  audit(event: Parameters<AuditSink['record']>[0]): Promise<void>;
+}
+
+/** The state of a request nobody signed in for. */
+export const ANONYMOUS: Readonly<AuthState> = Object.freeze({
+  isAuthenticated: false,
+  user: null,
+  roles: [],
+  permissions: [],
+  session: null,
+  claims: {},
+  via: null,
+});
+
+function anonymous(): AuthState {
+  return { ...ANONYMOUS, roles: [], permissions: [], claims: {} };
+}
+
+/** The {@link AuthState} of a valid session record. */
+export function stateFromSession(session: SessionRecord): AuthState {
+  return {
+    isAuthenticated: true,
+    user: session.user,
+    roles: session.roles,
+    permissions: permissionsFor(session.roles),
+    session: {
+      id: session.id,
+      createdAt: new Date(session.createdAt),
+      expiresAt: new Date(session.expiresAt),
+      absoluteExpiresAt: new Date(session.absoluteExpiresAt),
+      lastSeenAt: new Date(session.lastSeenAt),
+    },
+    claims: session.claims,
+    via: 'session',
+  };
+}
+
+const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
+
+/**
+ * Creates the auth core. Nothing is fetched here: IdP discovery happens on first use (or
+ * `ready()`), so the app starts even while Okta is unreachable.
+ * @see ARCHITECTURE.md "Routes" (the `/auth/*` contract)
+ */
+export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promise<Auth> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? silentLogger;
+  const audit = createAudit(deps.audit, logger, now);
+  const client = createOidcClient(config, { logger, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const sessions = await createSessionManager(config, deps.sessions, { now });
+  const ctx: FlowContext = {
+    config,
+    client,
+    store: deps.sessions,
+    sessions,
+    audit,
+    logger,
+    now,
+    renderError: deps.renderError ?? renderErrorPage,
+  };
+  const refresher = createRefresher(ctx);
+  const bearer = createBearerVerifier(config, client, deps.bearer);
+  const cookie = sessionCookie(config);
+
+  async function authenticate(request: Request): Promise<AuthState> {
+    try {
+      const session = await sessions.validate(cookie.read(request));
+      if (!session) return anonymous();
+      const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
+      return fresh ? stateFromSession(fresh) : anonymous();
+    } catch (err) {
+      // A store outage must not sign anyone in; it shows as "not signed in", logged loudly.
+      logger.error({ step: 'authenticate', ...errorSummary(err) }, 'session lookup failed');
+      return anonymous();
+    }
+  }
+
+  async function authenticateBearer(request: Request): Promise<AuthState | null> {
+    const header = request.headers.get('authorization');
+    if (header === null) return null;
+    const match = BEARER.exec(header);
+    try {
+      if (!match) throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'malformed_authorization_header' });
+      const claims = await bearer.verifyAccessToken(match[1]!);
+      const { roles, groups } = resolveRoles(claims.groups, config.roles);
+      return {
+        isAuthenticated: true,
+        user: {
+          sub: claims.uid ?? claims.sub,
+          // Okta access tokens carry the user's login (usually the email) in `sub`.
+          email: claims.sub.includes('@') ? claims.sub : null,
+          name: null,
+          groups,
+        },
+        roles,
+        permissions: permissionsFor(roles),
+        session: null,
+        claims: {},
+        via: 'bearer',
+      };
+    } catch (err) {
+      const error = err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err });
+      await audit.emit({ type: 'access.denied', result: 'failure', reason: error.reason, ...requestFields(request), detail: { via: 'bearer', path: new URL(request.url).pathname } });
+      throw error;
+    }
+  }
+
+  return {
+    config,
+    sessions,
+    now,
+    login: (request) => handleLogin(ctx, request),
+    callback: (request) => handleCallback(ctx, request),
+    logout: (request) => handleLogout(ctx, request),
+    authenticate,
+    authenticateBearer,
+    ensureFreshTokens: (session, options) => refresher.ensureFreshTokens(session, options),
+    verifyAccessToken: (token) => bearer.verifyAccessToken(token),
+    stepUpUrl(returnTo, options = {}) {
+      const query = new URLSearchParams({ returnTo: normalizeReturnTo(returnTo) });
+      if (options.maxAgeSeconds !== undefined) query.set('max_age', String(Math.max(0, Math.floor(options.maxAgeSeconds))));
+      if (options.mfa) query.set('acr_values', MFA_ACR);
+      // prompt=login: the IdP must authenticate again even if its own session is fresh.
+      query.set('prompt', 'login');
+      return `/auth/login?${query.toString()}`;
+    },
+    ready: () => client.ready(),
+    audit: (event) => audit.emit(event),
+  };
+}

@@ -1,0 +1,35 @@
+import type { GatehouseConfig } from './schema.ts';
+
+const REDACTED = '[redacted]';
+
+/** Hides the password of a connection URL, keeping what an operator needs to see (scheme, host, db). */
+function redactUrl(value: string | null): string | null {
+  if (value === null) return null;
+  const url = URL.parse(value);
+  if (!url || value.startsWith('file:')) return value.startsWith('file:') ? value : REDACTED;
+  if (!url.username && !url.password) return value;
+  if (url.password) url.password = 'redacted';
+  return url.href.replace(':redacted@', `:${REDACTED}@`);
+}
+
+/**
+ * A printable copy of the config with every secret replaced by `'[redacted]'` (client secret, API
+ * token, management key, session secrets, connection-URL passwords). Use it for start-up logs and
+ * diagnostics pages; never print the config itself.
+ */
+export function redactConfig(config: GatehouseConfig): Record<string, unknown> {
+  return {
+    ...config,
+    okta: {
+      ...config.okta,
+      scopes: [...config.okta.scopes],
+      clientSecret: REDACTED,
+      apiToken: config.okta.apiToken === null ? null : REDACTED,
+      managementPrivateKey: config.okta.managementPrivateKey === null ? null : REDACTED,
+    },
+    session: { ...config.session, secrets: config.session.secrets.map(() => REDACTED) },
+    databaseUrl: redactUrl(config.databaseUrl),
+    redisUrl: redactUrl(config.redisUrl),
+    roles: { admin: [...config.roles.admin], viewer: [...config.roles.viewer] },
+  };
+}

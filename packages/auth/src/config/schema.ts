@@ -1,0 +1,327 @@
+/**
+ * The one schema over Gatehouse's environment (see ARCHITECTURE.md "Configuration"). Pure: it
+ * takes an already-resolved variable map (`.env` merged, `NAME_FILE` read — see `load.ts`) and
+ * returns the typed, frozen config or throws a {@link ConfigError} naming every bad field.
+ */
+import { z } from 'zod';
+import { randomToken } from '../crypto.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { isLoopbackHost } from './net.ts';
+import { redactConfig } from './redact.ts';
+
+/** The resolved, frozen configuration every part of the workspace reads. */
+export interface GatehouseConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  /** True when neither `OKTA_ISSUER` nor `OKTA_DOMAIN` is set: the bundled emulator and its demo client are used. */
+  usingEmulator: boolean;
+  okta: {
+    issuer: string;
+    /** The issuer's origin, base URL of the Okta Management API. */
+    orgUrl: string;
+    clientId: string;
+    clientSecret: string;
+    scopes: string[];
+    /** Expected `aud` of bearer access tokens (`OKTA_AUDIENCE`). */
+    audience: string;
+    apiToken: string | null;
+    managementClientId: string | null;
+    managementPrivateKey: string | null;
+    /** True only for an `http:` loopback issuer outside production (openid-client's `allowInsecureRequests`). */
+    allowInsecureRequests: boolean;
+  };
+  /** Public origin of the app, no trailing slash. */
+  appBaseUrl: string;
+  /** `APP_BASE_URL/auth/callback`; never derived from request headers. */
+  redirectUri: string;
+  /** `APP_BASE_URL/`. */
+  postLogoutRedirectUri: string;
+  port: number;
+  session: {
+    /** First secret encrypts; all of them decrypt (rotation). */
+    secrets: string[];
+    idleTimeoutSeconds: number;
+    absoluteTimeoutSeconds: number;
+    touchIntervalSeconds: number;
+    cookieName: string;
+    cookieSecure: boolean;
+  };
+  databaseUrl: string;
+  redisUrl: string | null;
+  /** Okta group names granting each role; exact, case-sensitive. */
+  roles: { admin: string[]; viewer: string[] };
+  logLevel: string;
+}
+
+/** Settings of the bundled Okta emulator's demo client; used only when no issuer is configured. */
+export const EMULATOR_DEFAULTS = Object.freeze({
+  issuer: 'http://localhost:9000/oauth2/default',
+  clientId: '0oa1gatehousedemoapp',
+  clientSecret: 'gatehouse-demo-secret-do-not-use-in-production',
+  apiToken: '00gatehouse-demo-api-token-do-not-use-in-prod',
+} as const);
+
+/** Variables that hold secrets: each may instead be given as `NAME_FILE`, and is never printed. */
+export const SECRET_VARIABLES = [
+  'OKTA_CLIENT_SECRET',
+  'SESSION_SECRET',
+  'OKTA_API_TOKEN',
+  'OKTA_MANAGEMENT_PRIVATE_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+] as const;
+
+export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'];
+// 32 characters: with base64-ish secrets that is ≥ 192 bits, comfortably above AES-256-GCM's
+// 128-bit security level once HKDF has stretched it.
+export const MIN_SECRET_LENGTH = 32;
+const SECRET_HINT = 'generate one with `openssl rand -base64 48`';
+
+const blankToUndefined = (value: unknown) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
+const text = () => z.preprocess(blankToUndefined, z.string().optional());
+const seconds = (name: string, fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `${name} must be a whole number of seconds` })
+      .int({ error: `${name} must be a whole number of seconds` })
+      .min(1, { error: `${name} must be at least 1 second` })
+      // 30 days: a session outliving a month defeats the point of an absolute lifetime.
+      .max(30 * 24 * 3600, { error: `${name} must be at most 2592000 seconds (30 days)` })
+      .default(fallback),
+  );
+const list = (value: string | undefined, separator: RegExp) => (value ?? '').split(separator).map((item) => item.trim()).filter(Boolean);
+
+/** The field-level schema: one entry per variable, each with an error that names it. */
+const environmentSchema = z.object({
+  NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test'], { error: 'NODE_ENV must be development, production or test' }).default('development')),
+  OKTA_ISSUER: text(),
+  OKTA_DOMAIN: text(),
+  OKTA_AUTHORIZATION_SERVER_ID: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'OKTA_AUTHORIZATION_SERVER_ID must be an authorization server id such as `default` or `aus1a2b3c4`' }).default('default'),
+  ),
+  OKTA_CLIENT_ID: text(),
+  OKTA_CLIENT_SECRET: text(),
+  OKTA_SCOPES: text(),
+  OKTA_AUDIENCE: z.preprocess(blankToUndefined, z.string().default('api://default')),
+  OKTA_API_TOKEN: text(),
+  OKTA_MANAGEMENT_CLIENT_ID: text(),
+  OKTA_MANAGEMENT_PRIVATE_KEY: text(),
+  APP_BASE_URL: text(),
+  PORT: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'PORT must be a whole number between 0 and 65535' })
+      .int({ error: 'PORT must be a whole number between 0 and 65535' })
+      .min(0, { error: 'PORT must be a whole number between 0 and 65535' })
+      .max(65535, { error: 'PORT must be a whole number between 0 and 65535' })
+      .default(3000),
+  ),
+  SESSION_SECRET: text(),
+  SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 3600),
+  SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200),
+  DATABASE_URL: text(),
+  REDIS_URL: text(),
+  GATEHOUSE_ADMIN_GROUPS: text(),
+  GATEHOUSE_VIEWER_GROUPS: text(),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  ),
+});
+
+type Environment = z.output<typeof environmentSchema>;
+
+export interface ParseConfigOptions {
+  /** A development secret (persisted by `load.ts`) used when `SESSION_SECRET` is absent outside production. */
+  generatedSessionSecret?: string;
+}
+
+/**
+ * Validates a resolved variable map and builds the config. Throws {@link ConfigError} listing every
+ * problem (field-level problems first; cross-field rules once the fields parse).
+ */
+export function parseConfig(env: Record<string, string | undefined>, options: ParseConfigOptions = {}): GatehouseConfig {
+  const result = environmentSchema
+    .transform((fields, ctx) => {
+      const issues: ConfigIssue[] = [];
+      const config = buildConfig(fields, options, issues);
+      for (const issue of issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [issue.field] });
+      return config;
+    })
+    .safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'environment'), message: issue.message })));
+  }
+  const config = result.data;
+  // Printing the config by mistake (console.log, JSON.stringify, a log line) shows it redacted.
+  const redacted = () => redactConfig(config);
+  Object.defineProperty(config, 'toJSON', { value: redacted, enumerable: false });
+  Object.defineProperty(config, Symbol.for('nodejs.util.inspect.custom'), { value: redacted, enumerable: false });
+  return deepFreeze(config);
+}
+
+function buildConfig(env: Environment, options: ParseConfigOptions, issues: ConfigIssue[]): GatehouseConfig {
+  const fail = (field: string, message: string) => issues.push({ field, message });
+  const production = env.NODE_ENV === 'production';
+  const usingEmulator = env.OKTA_ISSUER === undefined && env.OKTA_DOMAIN === undefined;
+
+  // Issuer: explicit, from OKTA_DOMAIN, or the emulator's.
+  let issuer: string = EMULATOR_DEFAULTS.issuer;
+  if (env.OKTA_ISSUER !== undefined && env.OKTA_DOMAIN !== undefined) {
+    fail('OKTA_DOMAIN', 'OKTA_ISSUER and OKTA_DOMAIN are both set; set only one of them');
+  } else if (env.OKTA_ISSUER !== undefined) {
+    issuer = checkIssuer('OKTA_ISSUER', env.OKTA_ISSUER, production, fail);
+  } else if (env.OKTA_DOMAIN !== undefined) {
+    const origin = domainOrigin(env.OKTA_DOMAIN, fail);
+    if (origin) issuer = checkIssuer('OKTA_DOMAIN', `${origin}/oauth2/${env.OKTA_AUTHORIZATION_SERVER_ID}`, production, fail);
+  } else if (production) {
+    fail('OKTA_ISSUER', 'OKTA_ISSUER (or OKTA_DOMAIN) is required in production; the bundled emulator is for development only');
+  }
+  const issuerUrl = URL.parse(issuer);
+  const allowInsecureRequests = issuerUrl?.protocol === 'http:';
+
+  let clientId = env.OKTA_CLIENT_ID ?? '';
+  let clientSecret = env.OKTA_CLIENT_SECRET ?? '';
+  if (usingEmulator) {
+    clientId ||= EMULATOR_DEFAULTS.clientId;
+    clientSecret ||= EMULATOR_DEFAULTS.clientSecret;
+  } else {
+    if (!clientId) fail('OKTA_CLIENT_ID', 'OKTA_CLIENT_ID is required with a real Okta issuer: copy the Client ID of your OIDC web app (Okta Admin Console → Applications)');
+    if (!clientSecret) fail('OKTA_CLIENT_SECRET', 'OKTA_CLIENT_SECRET is required with a real Okta issuer: copy the client secret of your OIDC web app (or set OKTA_CLIENT_SECRET_FILE)');
+  }
+
+  if (production && !usingEmulator && clientSecret === EMULATOR_DEFAULTS.clientSecret) {
+    fail('OKTA_CLIENT_SECRET', "OKTA_CLIENT_SECRET is the emulator's public demo secret; use your Okta app's real client secret in production");
+  }
+  if (production && env.OKTA_API_TOKEN === EMULATOR_DEFAULTS.apiToken) {
+    fail('OKTA_API_TOKEN', "OKTA_API_TOKEN is the emulator's public demo token; create a real API token in Okta for production");
+  }
+
+  const scopes = env.OKTA_SCOPES === undefined ? [...DEFAULT_SCOPES] : [...new Set(list(env.OKTA_SCOPES, /[\s,]+/))];
+  if (!scopes.includes('openid')) fail('OKTA_SCOPES', 'OKTA_SCOPES must include openid (space- or comma-separated, e.g. "openid profile email groups offline_access")');
+
+  const port = env.PORT;
+  const appBaseUrl = checkAppBaseUrl(env.APP_BASE_URL ?? `http://localhost:${port}`, production, fail);
+
+  const secrets = sessionSecrets(env, options, production, fail);
+  if (env.SESSION_IDLE_TIMEOUT > env.SESSION_ABSOLUTE_TIMEOUT) {
+    fail('SESSION_IDLE_TIMEOUT', `SESSION_IDLE_TIMEOUT (${env.SESSION_IDLE_TIMEOUT}) must not exceed SESSION_ABSOLUTE_TIMEOUT (${env.SESSION_ABSOLUTE_TIMEOUT})`);
+  }
+  const cookieSecure = appBaseUrl.startsWith('https:');
+
+  const databaseUrl = env.DATABASE_URL ?? 'file:./data/gatehouse.db';
+  if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    fail('DATABASE_URL', 'DATABASE_URL must be file:<path> (SQLite, e.g. file:./data/gatehouse.db) or postgres://user:password@host/db');
+  }
+  const redisUrl = env.REDIS_URL ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) fail('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL');
+
+  const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
+  const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
+
+  return {
+    nodeEnv: env.NODE_ENV,
+    usingEmulator,
+    okta: {
+      issuer,
+      orgUrl: issuerUrl?.origin ?? '',
+      clientId,
+      clientSecret,
+      scopes,
+      audience: env.OKTA_AUDIENCE,
+      apiToken: env.OKTA_API_TOKEN ?? (usingEmulator ? EMULATOR_DEFAULTS.apiToken : null),
+      managementClientId: env.OKTA_MANAGEMENT_CLIENT_ID ?? null,
+      managementPrivateKey: env.OKTA_MANAGEMENT_PRIVATE_KEY ?? null,
+      allowInsecureRequests,
+    },
+    appBaseUrl,
+    redirectUri: `${appBaseUrl}/auth/callback`,
+    postLogoutRedirectUri: `${appBaseUrl}/`,
+    port,
+    session: {
+      secrets,
+      idleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT,
+      absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT,
+      // At most 60 s and at most a tenth of the idle timeout: bounds how stale expiresAt can be
+      // while keeping the per-request path nearly write-free.
+      touchIntervalSeconds: Math.max(1, Math.min(60, Math.floor(env.SESSION_IDLE_TIMEOUT / 10))),
+      // `__Host-` pins the cookie to this exact origin (no Domain, Path=/, Secure) — RFC 6265bis §4.1.3.2.
+      cookieName: cookieSecure ? '__Host-gatehouse' : 'gatehouse',
+      cookieSecure,
+    },
+    databaseUrl,
+    redisUrl,
+    roles: { admin, viewer },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+type Fail = (field: string, message: string) => void;
+
+function checkIssuer(field: string, value: string, production: boolean, fail: Fail): string {
+  const url = URL.parse(value);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    fail(field, `${field} must be an https URL such as https://dev-1.okta.com/oauth2/default`);
+    return value;
+  }
+  if (url.username || url.password || url.search || url.hash) fail(field, `${field} must not contain credentials, a query or a fragment`);
+  if (value.endsWith('/')) fail(field, `${field} must not end with / (the issuer must match the IdP's exactly, e.g. https://dev-1.okta.com/oauth2/default)`);
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) fail(field, `${field} must use https unless its host is loopback (localhost, 127.0.0.1, [::1])`);
+    else if (production) fail(field, `${field} must use https in production (http is accepted only for a loopback issuer in development and tests)`);
+  }
+  // Kept verbatim: openid-client compares it with the discovery document's `issuer` exactly.
+  return value;
+}
+
+/** `dev-1.okta.com`, `https://dev-1.okta.com` or `https://dev-1.okta.com/` → the origin. */
+function domainOrigin(value: string, fail: Fail): string | null {
+  const url = URL.parse(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
+  if (!url || !url.hostname || (url.protocol !== 'https:' && url.protocol !== 'http:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    fail('OKTA_DOMAIN', 'OKTA_DOMAIN must be your Okta domain, e.g. dev-1.okta.com or https://dev-1.okta.com (no path; use OKTA_ISSUER for a full issuer URL)');
+    return null;
+  }
+  return url.origin;
+}
+
+function checkAppBaseUrl(value: string, production: boolean, fail: Fail): string {
+  const url = URL.parse(value);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    fail('APP_BASE_URL', 'APP_BASE_URL must be an http(s) URL such as https://gatehouse.example.com');
+    return value;
+  }
+  if (value.endsWith('/')) fail('APP_BASE_URL', 'APP_BASE_URL must not end with / (e.g. https://gatehouse.example.com)');
+  else if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    fail('APP_BASE_URL', 'APP_BASE_URL must be an origin only (scheme://host[:port]) without a path, query, fragment or credentials');
+  }
+  if (url.protocol === 'http:' && production && !isLoopbackHost(url.hostname)) {
+    fail('APP_BASE_URL', 'APP_BASE_URL must use https in production (http is accepted only for a loopback host)');
+  }
+  return url.origin;
+}
+
+function sessionSecrets(env: Environment, options: ParseConfigOptions, production: boolean, fail: Fail): string[] {
+  if (env.SESSION_SECRET === undefined) {
+    if (production) {
+      fail('SESSION_SECRET', `SESSION_SECRET is required in production (at least ${MIN_SECRET_LENGTH} characters; ${SECRET_HINT})`);
+      return [];
+    }
+    // Development: a secret persisted by the loader so sessions survive a restart; tests: ephemeral.
+    return [options.generatedSessionSecret ?? randomToken(32)];
+  }
+  const secrets = list(env.SESSION_SECRET, /,/);
+  if (secrets.length === 0) fail('SESSION_SECRET', `SESSION_SECRET must hold at least one secret (${SECRET_HINT})`);
+  if (secrets.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
+    fail('SESSION_SECRET', `SESSION_SECRET: every comma-separated secret must be at least ${MIN_SECRET_LENGTH} characters (${SECRET_HINT})`);
+  }
+  return secrets;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

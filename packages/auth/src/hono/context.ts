@@ -1,0 +1,44 @@
+/**
+ * Glue shared by the Hono middleware, routes and guards: the context type, the link from an
+ * {@link AuthState} back to its {@link Auth} (so guards can audit without widening `AuthEnv`),
+ * and request helpers.
+ */
+import type { Context } from 'hono';
+import type { Auth, AuthState } from '../auth.ts';
+import { setClientAddress } from '../audit.ts';
+
+/** Hono env of apps using `gatehouse()`: `c.var.auth` is the caller's {@link AuthState}. */
+export type AuthEnv = { Variables: { auth: AuthState } };
+
+const owners = new WeakMap<AuthState, Auth>();
+
+/** Records which {@link Auth} produced `state`. */
+export function bindState(state: AuthState, auth: Auth): void {
+  owners.set(state, auth);
+}
+
+/** The caller's state and the {@link Auth} behind it; throws (a programming error) without the middleware. */
+export function authOf(c: Context<AuthEnv>): { state: AuthState; auth: Auth } {
+  const state = c.get('auth');
+  const auth = state ? owners.get(state) : undefined;
+  if (!state || !auth) throw new Error('Gatehouse guards need the gatehouse(auth) middleware in front of this route');
+  return { state, auth };
+}
+
+/** Hands the socket's peer address (from @hono/node-server) to the core for audit summaries. */
+export function recordPeerAddress(c: Context): void {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  setClientAddress(c.req.raw, env?.incoming?.socket?.remoteAddress);
+}
+
+/** Whether the request is an API call (JSON answers) rather than a page view (redirects). */
+export function wantsJson(c: Context): boolean {
+  const path = c.req.path;
+  return path === '/api' || path.startsWith('/api/') || (c.req.header('accept') ?? '').includes('application/json');
+}
+
+/** The current path and query, for `returnTo`. */
+export function currentPath(c: Context): string {
+  const url = new URL(c.req.url);
+  return `${url.pathname}${url.search}`;
+}

@@ -1,0 +1,144 @@
+/**
+ * Route guards: verbs that return what they checked or throw a response (as an `HTTPException`).
+ * The server-side check is the one that counts; the UI may hide what a role cannot do.
+ *
+ * Step-up for POST actions: a redirect cannot replay a POST, so guard the action twice —
+ * `requireRecentAuth(c, { maxAgeSeconds, returnTo: '/admin/users/123/confirm-delete' })` in the
+ * POST handler (sending the user to a GET confirmation page after re-authenticating), and the same
+ * guard on that GET page, whose form posts the action again with a fresh `auth_time`.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AuthState } from '../auth.ts';
+import { describeError } from '../errors.ts';
+import { loginUrl } from '../oidc/context.ts';
+import { hasMfa } from '../oidc/claims.ts';
+import { renderErrorJson, renderErrorPage } from '../oidc/error-page.ts';
+import { hasPermission, ROLE_PERMISSIONS } from '../rbac.ts';
+import type { AuthUser, Permission, Role } from '../types.ts';
+import { type AuthEnv, authOf, currentPath, wantsJson } from './context.ts';
+
+/** An authenticated state: `user` is set. */
+export type SignedInState = AuthState & { user: AuthUser };
+
+/** What a denied request needed, and which Okta groups would have granted it (for the 403 page). */
+export interface AccessDeniedDetails {
+  needed: { roles?: Role[]; permission?: Permission };
+  groupsThatGrant: string[];
+}
+
+/**
+ * Thrown by {@link requireRole} / {@link requirePermission}: status 403. The app's `onError`
+ * renders its own 403 page from `needed` and `groupsThatGrant`; without one, `getResponse()`
+ * gives a plain page (or JSON for API calls).
+ */
+export class AccessDeniedError extends HTTPException {
+  override readonly name = 'AccessDeniedError';
+  readonly code = 'AUTH_ACCESS_DENIED' as const;
+  readonly needed: AccessDeniedDetails['needed'];
+  readonly groupsThatGrant: string[];
+
+  constructor(details: AccessDeniedDetails, json: boolean) {
+    const info = describeError('AUTH_ACCESS_DENIED');
+    const grant = details.groupsThatGrant.length > 0 ? ` Ask to be added to one of these Okta groups: ${details.groupsThatGrant.join(', ')}.` : '';
+    const res = json
+      ? Response.json({ error: { code: 'AUTH_ACCESS_DENIED', message: info.message, needed: details.needed, groupsThatGrant: details.groupsThatGrant } }, { status: 403 })
+      : renderErrorPage({ code: 'AUTH_ACCESS_DENIED', status: 403, title: info.title, message: `${info.message}${grant}`, retryUrl: null });
+    super(403, { message: info.message, res });
+    this.needed = details.needed;
+    this.groupsThatGrant = details.groupsThatGrant;
+  }
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
+}
+
+/**
+ * The signed-in caller, or throws: pages get a 302 to `/auth/login?returnTo=<this page>`, API
+ * calls (`/api/*` or `Accept: application/json`) a 401 JSON.
+ */
+export function requireSession(c: Context<AuthEnv>): SignedInState {
+  const { state } = authOf(c);
+  if (state.isAuthenticated && state.user) return state as SignedInState;
+  if (wantsJson(c)) {
+    const info = describeError('AUTH_UNAUTHENTICATED');
+    throw new HTTPException(401, { message: info.message, res: renderErrorJson({ code: 'AUTH_UNAUTHENTICATED', status: 401, message: info.message }, { 'www-authenticate': 'Bearer' }) });
+  }
+  throw new HTTPException(302, { message: 'Sign-in required', res: redirect(loginUrl(currentPath(c))) });
+}
+
+function deny(c: Context<AuthEnv>, state: SignedInState, details: AccessDeniedDetails): never {
+  const { auth } = authOf(c);
+  void auth.audit({
+    type: 'access.denied',
+    result: 'failure',
+    reason: details.needed.permission ? 'permission_missing' : 'role_missing',
+    sub: state.user.sub,
+    ...(state.user.email ? { email: state.user.email } : {}),
+    ...(state.session ? { sessionId: state.session.id } : {}),
+    detail: { path: c.req.path, needed: details.needed.permission ?? details.needed.roles?.join(',') ?? null },
+  });
+  throw new AccessDeniedError(details, wantsJson(c));
+}
+
+function groupsFor(c: Context<AuthEnv>, roles: readonly Role[]): string[] {
+  const { auth } = authOf(c);
+  return [...new Set(roles.flatMap((role) => auth.config.roles[role]))];
+}
+
+/** The signed-in caller if they hold at least one of `role`; otherwise throws {@link AccessDeniedError}. */
+export function requireRole(c: Context<AuthEnv>, role: Role | Role[]): SignedInState {
+  const state = requireSession(c);
+  const roles = Array.isArray(role) ? role : [role];
+  if (roles.some((needed) => state.roles.includes(needed))) return state;
+  return deny(c, state, { needed: { roles }, groupsThatGrant: groupsFor(c, roles) });
+}
+
+/** The signed-in caller if one of their roles grants `permission`; otherwise throws {@link AccessDeniedError}. */
+export function requirePermission(c: Context<AuthEnv>, permission: Permission): SignedInState {
+  const state = requireSession(c);
+  if (hasPermission(state.roles, permission)) return state;
+  const granting = (Object.keys(ROLE_PERMISSIONS) as Role[]).filter((role) => ROLE_PERMISSIONS[role].includes(permission));
+  return deny(c, state, { needed: { permission }, groupsThatGrant: groupsFor(c, granting) });
+}
+
+export interface RecentAuthOptions {
+  /** Maximum age of the IdP authentication (`auth_time`), in seconds. */
+  maxAgeSeconds: number;
+  /** Also require a second factor (`amr` contains `mfa`, or Okta's 2FA `acr`). */
+  mfa?: boolean;
+  /** Where to come back to after re-authenticating; default: this path (use a GET page for POST actions). */
+  returnTo?: string;
+}
+
+/**
+ * The signed-in caller if they authenticated at the IdP within `maxAgeSeconds` (and with MFA when
+ * asked); otherwise throws a redirect through `/auth/login` with `max_age`, `prompt=login` and,
+ * for MFA, `acr_values=urn:okta:loa:2fa:any`, coming back to the action. API calls get a 401 JSON
+ * with the step-up URL. On return, the new session carries the fresh `auth_time` / `amr`.
+ * @see OIDC Core §3.1.2.1 (`max_age`, `acr_values`), RFC 9470 (step-up)
+ */
+export function requireRecentAuth(c: Context<AuthEnv>, options: RecentAuthOptions): SignedInState {
+  const state = requireSession(c);
+  const { auth } = authOf(c);
+  const authTime = typeof state.claims.auth_time === 'number' ? state.claims.auth_time : null;
+  const fresh = authTime !== null && auth.now() / 1000 - authTime <= options.maxAgeSeconds;
+  const mfaOk = !options.mfa || hasMfa(state.claims);
+  if (fresh && mfaOk) return state;
+
+  const target = auth.stepUpUrl(options.returnTo ?? currentPath(c), { maxAgeSeconds: options.maxAgeSeconds, mfa: options.mfa === true });
+  void auth.audit({
+    type: 'stepup.required',
+    result: 'failure',
+    reason: fresh ? 'mfa_required' : 'auth_too_old',
+    sub: state.user.sub,
+    ...(state.session ? { sessionId: state.session.id } : {}),
+    detail: { path: c.req.path, maxAgeSeconds: options.maxAgeSeconds, mfa: options.mfa === true },
+  });
+  if (wantsJson(c)) {
+    const info = describeError('AUTH_STEP_UP_REQUIRED');
+    throw new HTTPException(401, { message: info.message, res: Response.json({ error: { code: 'AUTH_STEP_UP_REQUIRED', message: info.message, stepUpUrl: target } }, { status: 401, headers: { 'cache-control': 'no-store' } }) });
+  }
+  throw new HTTPException(302, { message: 'Recent sign-in required', res: redirect(target) });
+}

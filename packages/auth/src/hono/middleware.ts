@@ -1,0 +1,35 @@
+/**
+ * The `gatehouse(auth)` middleware: puts the caller's {@link AuthState} on `c.var.auth` — the one
+ * place every page, component and API handler reads auth state from. Pages authenticate by the
+ * session cookie; `/api/*` also accepts `Authorization: Bearer <Okta access token>`.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { Auth, AuthState } from '../auth.ts';
+import { bearerChallenge } from '../bearer.ts';
+import { AuthError } from '../errors.ts';
+import { type AuthEnv, bindState, recordPeerAddress } from './context.ts';
+
+/**
+ * Creates the middleware. A bad bearer token on `/api/*` is answered right here with `401` and
+ * `WWW-Authenticate: Bearer error="invalid_token"`; a bad or expired session cookie simply means
+ * "not signed in" (guards decide what that means for the route).
+ * @see RFC 6750 §3
+ */
+export function gatehouse(auth: Auth): MiddlewareHandler<AuthEnv> {
+  return async function gatehouseAuth(c, next) {
+    recordPeerAddress(c);
+    let state: AuthState | null = null;
+    const isApi = c.req.path === '/api' || c.req.path.startsWith('/api/');
+    if (isApi && c.req.header('authorization') !== undefined) {
+      try {
+        state = await auth.authenticateBearer(c.req.raw);
+      } catch (err) {
+        return bearerChallenge(err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err }));
+      }
+    }
+    state ??= await auth.authenticate(c.req.raw);
+    bindState(state, auth);
+    c.set('auth', state);
+    await next();
+  };
+}

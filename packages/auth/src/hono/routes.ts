@@ -1,0 +1,20 @@
+/**
+ * The `/auth/*` routes as a Hono sub-app, mounted by the app with `app.route('/auth', authRoutes(auth))`:
+ * `GET /login`, `GET /callback`, `POST /logout` (other methods on `/logout` get a 405 page).
+ * @see ARCHITECTURE.md "Routes"
+ */
+import { Hono } from 'hono';
+import type { Auth } from '../auth.ts';
+import { recordPeerAddress } from './context.ts';
+
+export function authRoutes(auth: Auth): Hono {
+  const routes = new Hono();
+  routes.use(async function gatehousePeerAddress(c, next) {
+    recordPeerAddress(c);
+    await next();
+  });
+  routes.get('/login', (c) => auth.login(c.req.raw));
+  routes.get('/callback', (c) => auth.callback(c.req.raw));
+  routes.all('/logout', (c) => auth.logout(c.req.raw));
+  return routes;
+}

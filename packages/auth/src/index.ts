@@ -1,0 +1,33 @@
+/**
+ * `@gatehouse/auth`: OpenID Connect relying party, server-side sessions, token refresh and RBAC
+ * for apps behind Okta, on Web `Request`/`Response`. Config: `@gatehouse/auth/config`; Hono
+ * adapter: `@gatehouse/auth/hono`; stores: `@gatehouse/auth/stores/*`.
+ */
+export { ANONYMOUS, createAuth, stateFromSession, type Auth, type AuthDeps, type AuthState } from './auth.ts';
+export { AuthError, describeError, isAuthErrorCode, type AuthErrorCode, type AuthErrorStatus } from './errors.ts';
+export { setClientAddress, type AuthLogger } from './audit.ts';
+export { bearerChallenge, type AccessTokenClaims, type BearerVerifierOptions } from './bearer.ts';
+export type { ErrorPageInput, RenderError } from './oidc/context.ts';
+export { escapeHtml, renderErrorJson, renderErrorPage } from './oidc/error-page.ts';
+export { MFA_ACR } from './oidc/login.ts';
+export type { RefreshOptions } from './oidc/refresh.ts';
+export { ConfigError, loadConfig, parseConfig, redactConfig, type ConfigIssue, type GatehouseConfig } from './config/index.ts';
+export { hasPermission, permissionsFor, resolveRoles, ROLE_PERMISSIONS, ROLES, type GroupsClaimProblem } from './rbac.ts';
+export { normalizeReturnTo } from './return-to.ts';
+export { createSessionManager, sessionCookie, type SessionManager, type TokenBundle } from './session/index.ts';
+export type {
+  AuditEvent,
+  AuditEventType,
+  AuditLog,
+  AuditQuery,
+  AuditSink,
+  AuthUser,
+  LoginTransaction,
+  Permission,
+  Role,
+  SessionListQuery,
+  SessionRecord,
+  SessionStore,
+  StoredAuditEvent,
+  TransactionStore,
+} from './types.ts';

@@ -1,0 +1,124 @@
+/**
+ * `GET /auth/callback`: takes the single-use transaction named by `state`, checks the browser
+ * binding and expiry, lets `openid-client` check the response (RFC 9207 `iss`, `state`, IdP
+ * `error`), exchange the code with the PKCE verifier and validate the ID token (signature
+ * allowlist, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `auth_time`), then creates a brand-new
+ * session and redirects to `returnTo`.
+ * @see RFC 6749 §4.1.2–4.1.4, RFC 9207, OIDC Core §3.1.3.7, RFC 9700 §4.5 (replay), §4.7 (CSRF)
+ */
+import * as oidc from 'openid-client';
+import { requestFields, clientNetwork, summarizeUserAgent } from '../audit.ts';
+import { AuthError, errorSummary, toAuthError } from '../errors.ts';
+import { sessionCookie } from '../session/cookie.ts';
+import type { LoginTransaction } from '../types.ts';
+import { isBoundBrowser } from './binding.ts';
+import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
+import { errorResponse, type FlowContext, loginUrl } from './context.ts';
+
+// When no expires_in comes back, assume 5 min: refreshing early is harmless, late is not.
+const DEFAULT_ACCESS_TOKEN_SECONDS = 300;
+
+/** Access token expiry (epoch ms) from a token response. */
+export function accessTokenExpiry(response: { expiresIn(): number | undefined }, now: number): number {
+  return now + (response.expiresIn() ?? DEFAULT_ACCESS_TOKEN_SECONDS) * 1000;
+}
+
+/** The callback URL to hand to openid-client: our configured redirect URI plus the response parameters. */
+function callbackUrl(redirectUri: string, requestUrl: URL): URL {
+  // openid-client derives the token request's redirect_uri from this URL (query stripped), so it is
+  // built from config: a forged Host or X-Forwarded-Host can never change it.
+  const url = new URL(redirectUri);
+  for (const [name, value] of requestUrl.searchParams) url.searchParams.append(name, value);
+  return url;
+}
+
+/** The IdP's error for a callback that carries `error` but no usable transaction. */
+function idpErrorWithoutTransaction(ctx: FlowContext, params: URLSearchParams): AuthError {
+  const iss = params.get('iss');
+  if (iss !== null && iss !== ctx.config.okta.issuer) return new AuthError('AUTH_ISSUER_MISMATCH');
+  // Reuse the single translation of IdP errors.
+  return toAuthError(new oidc.AuthorizationResponseError('authorization response from the server is an error', { cause: params }), 'callback');
+}
+
+/** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
+export async function handleCallback(ctx: FlowContext, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const params = url.searchParams;
+  let tx: LoginTransaction | null = null;
+  try {
+    if (request.method !== 'GET') throw new AuthError('AUTH_METHOD_NOT_ALLOWED', { detail: 'the callback accepts GET only' });
+    const state = params.get('state');
+    // Taking deletes: whatever happens next, this state can never be used again (replay).
+    tx = state ? await ctx.store.takeTransaction(state) : null;
+    if (!tx) {
+      if (params.has('error')) throw idpErrorWithoutTransaction(ctx, params);
+      throw new AuthError(state ? 'AUTH_TRANSACTION_NOT_FOUND' : 'AUTH_STATE_MISMATCH', { reason: state ? 'auth_transaction_not_found' : 'state_missing' });
+    }
+    if (ctx.now() > tx.expiresAt) throw new AuthError('AUTH_TRANSACTION_EXPIRED');
+    if (!(await isBoundBrowser(request, ctx.config, tx.browserBinding))) throw new AuthError('AUTH_BROWSER_MISMATCH');
+
+    const configuration = await ctx.client.configuration();
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl(ctx.config.redirectUri, url), {
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        pkceCodeVerifier: tx.codeVerifier,
+        idTokenExpected: true,
+        ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
+      });
+    } catch (err) {
+      throw toAuthError(err, 'callback');
+    }
+    const claims = tokens.claims();
+    if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
+    const identity = identityFromClaims(claims, ctx.config);
+    if (tx.acrValues?.includes('2fa') && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
+
+    // A brand-new session at every sign-in; the one this browser had (if any) ends first.
+    const cookie = sessionCookie(ctx.config);
+    const oldToken = cookie.read(request);
+    if (oldToken) {
+      const old = await ctx.sessions.validate(oldToken);
+      if (old) await ctx.sessions.revoke(old.id);
+    }
+    const { token, session } = await ctx.sessions.create({
+      user: identity.user,
+      roles: identity.roles,
+      claims: identity.claims,
+      tokens: { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
+      accessTokenExpiresAt: accessTokenExpiry(tokens, ctx.now()),
+      userAgent: summarizeUserAgent(request),
+      ip: clientNetwork(request),
+    });
+    const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
+    await ctx.audit.emit({
+      type: 'signin.succeeded',
+      result: 'success',
+      ...(groupsReason ? { reason: groupsReason } : {}),
+      sub: identity.user.sub,
+      ...(identity.user.email ? { email: identity.user.email } : {}),
+      sessionId: session.id,
+      ...requestFields(request),
+      detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
+    });
+    if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, 'ID token has no usable groups claim: check the groups claim of the Okta authorization server');
+    return new Response(null, {
+      status: 302,
+      headers: [
+        ['location', tx.returnTo],
+        ['set-cookie', cookie.serialize(token)],
+        ['cache-control', 'no-store'],
+        // The callback URL holds the code; keep it out of Referer headers of the next page's requests.
+        ['referrer-policy', 'no-referrer'],
+      ],
+    });
+  } catch (err) {
+    const error = err instanceof AuthError ? err : toAuthError(err, 'callback');
+    // Errors that did not come through the translation (a store outage, a bug) deserve an error line.
+    if (!(err instanceof AuthError)) ctx.logger.error({ step: 'callback', ...errorSummary(err) }, 'sign-in failed: unexpected error');
+    else ctx.logger.warn({ step: 'callback', ...errorSummary(error) }, 'sign-in failed');
+    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
+    return errorResponse(ctx, error, error.code === 'AUTH_METHOD_NOT_ALLOWED' ? null : loginUrl(tx?.returnTo ?? '/'), [['referrer-policy', 'no-referrer']]);
+  }
+}

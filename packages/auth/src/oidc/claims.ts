@@ -1,0 +1,61 @@
+/**
+ * From validated ID token claims to what a session keeps: the user, the roles (via the one RBAC
+ * table), and a small allowlist of claims for the profile page and step-up checks. Nothing else
+ * of the token — in particular no `nonce`, `at_hash` or token value — is kept.
+ */
+import type { GatehouseConfig } from '../config/index.ts';
+import { type GroupsClaimProblem, resolveRoles } from '../rbac.ts';
+import type { AuthUser, Role, SessionRecord } from '../types.ts';
+import { MFA_ACR } from './login.ts';
+
+const KEPT_CLAIMS = ['auth_time', 'amr', 'acr', 'preferred_username', 'idp', 'email_verified', 'given_name', 'family_name', 'locale', 'zoneinfo'] as const;
+
+/** What a validated ID token means for a session. */
+export interface Identity {
+  user: AuthUser;
+  roles: Role[];
+  claims: SessionRecord['claims'];
+  /** Set when the `groups` claim granted nothing because it was missing or malformed. */
+  groupsProblem: GroupsClaimProblem | null;
+}
+
+function stringClaim(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/**
+ * Maps ID token claims to an {@link Identity}. `previous` (on refresh) supplies claims a refreshed
+ * ID token may omit (`auth_time`, `amr`), so a refresh never makes a step-up look fresher or older.
+ */
+export function identityFromClaims(claims: Record<string, unknown>, config: GatehouseConfig, previous?: SessionRecord['claims']): Identity {
+  const { roles, groups, problem } = resolveRoles(claims['groups'], config.roles);
+  const kept: Record<string, unknown> = { ...(previous ?? {}) };
+  for (const name of KEPT_CLAIMS) if (claims[name] !== undefined) kept[name] = claims[name];
+  const given = stringClaim(claims['given_name']);
+  const family = stringClaim(claims['family_name']);
+  return {
+    user: {
+      sub: String(claims['sub']),
+      email: stringClaim(claims['email']),
+      name: stringClaim(claims['name']) ?? ([given, family].filter(Boolean).join(' ') || null),
+      groups,
+    },
+    roles,
+    claims: kept as SessionRecord['claims'],
+    groupsProblem: problem,
+  };
+}
+
+/**
+ * The audit reason for an unusable `groups` claim: always `groups_claim_missing` (the issue's one
+ * operator-facing reason), with `groupsClaim: 'missing' | 'malformed'` as detail.
+ */
+export function groupsAuditFields(problem: GroupsClaimProblem | null): { reason?: string; groupsClaim?: string } {
+  if (!problem) return {};
+  return { reason: 'groups_claim_missing', groupsClaim: problem === 'groups_claim_malformed' ? 'malformed' : 'missing' };
+}
+
+/** Whether the claims show a second factor: `amr` contains `mfa`, or the IdP asserted Okta's 2FA `acr`. */
+export function hasMfa(claims: SessionRecord['claims']): boolean {
+  return (Array.isArray(claims.amr) && claims.amr.includes('mfa')) || claims.acr === MFA_ACR;
+}

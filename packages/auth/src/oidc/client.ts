@@ -1,0 +1,127 @@
+/**
+ * The relying party's view of the IdP: an `openid-client` v6 {@link oidc.Configuration},
+ * discovered lazily (never at import), cached, and retried with exponential backoff while the
+ * IdP is unreachable, so a flapping IdP is neither hammered nor fatal at start-up.
+ */
+import * as oidc from 'openid-client';
+import type { GatehouseConfig } from '../config/index.ts';
+import type { AuthLogger } from '../audit.ts';
+import { AuthError, errorSummary, toAuthError } from '../errors.ts';
+
+/**
+ * ID token signature algorithms we accept: Okta signs with RS256; ES256 for IdPs that use EC
+ * keys. Everything else (`none`, HS*, …) is refused even if the IdP advertises it.
+ */
+export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+// 60 s: the most clock skew between us and the IdP we tolerate on exp / iat / auth_time.
+export const CLOCK_TOLERANCE_SECONDS = 60;
+// 10 s per IdP request: long enough for a slow Okta, short enough to answer the user.
+const REQUEST_TIMEOUT_SECONDS = 10;
+// Backoff after a failed discovery: 1 s doubling to 60 s, so an outage costs one request a minute.
+const BACKOFF_INITIAL_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** What the flow needs from the IdP. */
+export interface OidcClient {
+  /** The discovered configuration; throws `AuthError('AUTH_DISCOVERY_FAILED')` while unreachable. */
+  configuration(): Promise<oidc.Configuration>;
+  /** Whether discovery has succeeded (attempting it now if needed, respecting the backoff). */
+  ready(): Promise<boolean>;
+  /** The fetch every IdP request goes through (the app's `deps.fetch` or global fetch). */
+  readonly fetch: typeof fetch;
+}
+
+/** Options of {@link createOidcClient}. */
+export interface OidcClientOptions {
+  fetch?: typeof fetch;
+  logger: AuthLogger;
+  now: () => number;
+}
+
+/**
+ * Creates the lazily discovering client for `config.okta`. Signature checks of ID tokens are
+ * switched on (`enableNonRepudiationChecks`): openid-client then verifies them against the
+ * issuer's JWKS, caching it and refetching on an unknown `kid` at most once a minute
+ * (oauth4webapi's built-in cooldown), and refusing `HS*` outright.
+ * @see OpenID Connect Discovery 1.0 §4, OIDC Core §3.1.3.7
+ */
+export function createOidcClient(config: GatehouseConfig, options: OidcClientOptions): OidcClient {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const customFetch: oidc.CustomFetch = (url, init) => fetchImpl(url, init as RequestInit);
+  let cached: oidc.Configuration | null = null;
+  let inFlight: Promise<oidc.Configuration> | null = null;
+  let failures = 0;
+  let retryAt = 0;
+
+  async function discover(): Promise<oidc.Configuration> {
+    const insecure = config.okta.allowInsecureRequests;
+    const discovered = await oidc.discovery(new URL(config.okta.issuer), config.okta.clientId, undefined, undefined, {
+      // The one place plain-HTTP IdP requests are enabled: config allows it only for a loopback
+      // issuer outside production.
+      execute: insecure ? [oidc.allowInsecureRequests] : [],
+      [oidc.customFetch]: customFetch,
+      timeout: REQUEST_TIMEOUT_SECONDS,
+    });
+    // serverMetadata() adds a helper method; keep only the metadata itself.
+    const { supportsPKCE, ...metadata } = discovered.serverMetadata();
+    const advertised = metadata.id_token_signing_alg_values_supported ?? ['RS256'];
+    // PKCE S256 is sent regardless (RFC 9700 §2.1.1); an IdP that does not advertise it is worth a warning.
+    if (!supportsPKCE('S256')) options.logger.warn({ issuer: config.okta.issuer }, 'identity provider does not advertise PKCE S256');
+    const algorithms = advertised.filter((alg) => (ID_TOKEN_ALGORITHMS as readonly string[]).includes(alg));
+    if (algorithms.length === 0) {
+      throw new AuthError('AUTH_DISCOVERY_FAILED', { reason: 'no_supported_id_token_alg', detail: `The IdP signs ID tokens with ${advertised.join(', ')}; Gatehouse accepts ${ID_TOKEN_ALGORITHMS.join(', ')}.` });
+    }
+    // Rebuild the configuration with the advertised algorithms narrowed to our allowlist:
+    // oauth4webapi checks every ID token's `alg` against this list before anything else.
+    const configuration = new oidc.Configuration(
+      { ...metadata, id_token_signing_alg_values_supported: algorithms },
+      config.okta.clientId,
+      { client_secret: config.okta.clientSecret, [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS },
+      oidc.ClientSecretBasic(config.okta.clientSecret),
+    );
+    if (insecure) oidc.allowInsecureRequests(configuration);
+    configuration[oidc.customFetch] = customFetch;
+    configuration.timeout = REQUEST_TIMEOUT_SECONDS;
+    oidc.enableNonRepudiationChecks(configuration);
+    return configuration;
+  }
+
+  async function configuration(): Promise<oidc.Configuration> {
+    if (cached) return cached;
+    if (inFlight) return inFlight;
+    if (options.now() < retryAt) throw new AuthError('AUTH_DISCOVERY_FAILED', { reason: 'discovery_backoff' });
+    inFlight = discover()
+      .then((result) => {
+        cached = result;
+        failures = 0;
+        options.logger.info({ issuer: config.okta.issuer }, 'identity provider discovered');
+        return result;
+      })
+      .catch((err: unknown) => {
+        failures += 1;
+        const delay = Math.min(BACKOFF_INITIAL_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
+        retryAt = options.now() + delay;
+        const error = toAuthError(err, 'discovery');
+        options.logger.warn({ issuer: config.okta.issuer, retryInMs: delay, ...errorSummary(error) }, 'identity provider discovery failed');
+        throw error;
+      })
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  }
+
+  return {
+    configuration,
+    fetch: fetchImpl,
+    async ready() {
+      try {
+        await configuration();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

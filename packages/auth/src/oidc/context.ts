@@ -1,0 +1,51 @@
+/**
+ * What every step of the flow (login, callback, refresh, logout) shares: config, IdP client,
+ * stores, session manager, audit, logger, clock and the error renderer — plus the helper that
+ * turns an {@link AuthError} into the response the user sees.
+ */
+import type { GatehouseConfig } from '../config/index.ts';
+import type { Audit, AuthLogger } from '../audit.ts';
+import type { SessionManager } from '../session/manager.ts';
+import type { SessionStore, TransactionStore } from '../types.ts';
+import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
+import type { OidcClient } from './client.ts';
+
+/** What an error page is given: everything is plain text (the renderer escapes it). */
+export interface ErrorPageInput {
+  code: AuthErrorCode | string;
+  status: number;
+  title: string;
+  message: string;
+  /** Where "Try again" goes (`/auth/login?returnTo=…`), or null when retrying makes no sense. */
+  retryUrl: string | null;
+}
+
+/** Renders an error page; the app may replace the default to match its layout. */
+export type RenderError = (input: ErrorPageInput) => Response | Promise<Response>;
+
+export interface FlowContext {
+  config: GatehouseConfig;
+  client: OidcClient;
+  store: SessionStore & TransactionStore;
+  sessions: SessionManager;
+  audit: Audit;
+  logger: AuthLogger;
+  now: () => number;
+  renderError: RenderError;
+}
+
+/** `/auth/login?returnTo=…` for a "Try again" link. */
+export function loginUrl(returnTo: string): string {
+  return `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+/** The response for `error`: the app's (or default) page, never cached, never a stack trace. */
+export async function errorResponse(ctx: FlowContext, error: AuthError, retryUrl: string | null, extraHeaders: Array<[string, string]> = []): Promise<Response> {
+  const info = describeError(error.code);
+  const message = error.detail ? `${info.message} (${error.detail})` : info.message;
+  const rendered = await ctx.renderError({ code: error.code, status: error.status, title: info.title, message, retryUrl });
+  const headers = new Headers(rendered.headers);
+  headers.set('cache-control', 'no-store');
+  for (const [name, value] of extraHeaders) headers.append(name, value);
+  return new Response(rendered.body, { status: rendered.status, headers });
+}

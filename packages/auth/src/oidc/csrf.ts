@@ -1,0 +1,14 @@
+/**
+ * CSRF protection for state-changing auth routes (logout): the request must come from our own
+ * origin, as told by `Origin` or, failing that, `Sec-Fetch-Site`. A request with neither is
+ * refused too — every browser that can submit our forms sends at least one of them.
+ * @see OWASP CSRF Prevention Cheat Sheet ("Verifying Origin with standard headers", "Fetch Metadata")
+ */
+export function isSameOriginRequest(request: Request, appBaseUrl: string): boolean {
+  const origin = request.headers.get('origin');
+  // `Origin: null` (sandboxed frames, some redirects) is not our origin.
+  if (origin !== null) return origin === new URL(appBaseUrl).origin;
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null) return site === 'same-origin';
+  return false;
+}

@@ -1,0 +1,115 @@
+/**
+ * Negative ID-token cases against a fake provider under the test's control: every forged or
+ * mis-issued ID token ends in a 4xx page with the right error code, an audit reason, and no session.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, mock, test } from 'node:test';
+import { createAuth, type Auth } from '../auth.ts';
+import { parseConfig } from '../config/index.ts';
+import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import { startFakeProvider, type FakeProvider, type TokenPlan } from '../testing/fake-provider.ts';
+import { beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+
+const CLIENT = { clientId: 'fake-client', clientSecret: 'fake-client-secret' };
+
+let fake: FakeProvider;
+before(async () => {
+  fake = await startFakeProvider(CLIENT);
+});
+after(async () => {
+  await fake.close();
+});
+
+async function setup(): Promise<{ auth: Auth; store: MemorySessionStore; audit: MemoryAuditLog }> {
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    OKTA_ISSUER: fake.issuer,
+    OKTA_CLIENT_ID: CLIENT.clientId,
+    OKTA_CLIENT_SECRET: CLIENT.clientSecret,
+    APP_BASE_URL: 'http://localhost:3000',
+    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
+  });
+  const store = new MemorySessionStore();
+  const audit = new MemoryAuditLog();
+  return { auth: await createAuth(config, { sessions: store, audit }), store, audit };
+}
+
+/** Signs in through the fake provider with `plan` for the token response. */
+async function signInWith(auth: Auth, plan: TokenPlan): Promise<{ response: Response; jar: CookieJar }> {
+  const jar = new CookieJar();
+  const authorizationUrl = await beginLogin(auth, jar);
+  fake.plan(plan);
+  const response = await finishLogin(auth, jar, fake.authorize(authorizationUrl));
+  return { response, jar };
+}
+
+async function assertRefused(auth: Auth, store: MemorySessionStore, audit: MemoryAuditLog, plan: TokenPlan, code: string, reason: string): Promise<void> {
+  const { response, jar } = await signInWith(auth, plan);
+  const body = await response.text();
+  assert.equal(response.status, 400, body);
+  assert.match(body, new RegExp(code));
+  assert.equal(jar.get('gatehouse'), undefined, 'no session cookie');
+  assert.equal(await store.count(), 0, 'no session stored');
+  const [failed] = await audit.query({ type: 'signin.failed' });
+  assert.equal(failed?.reason, reason, 'audit reason says what was wrong');
+}
+
+describe('ID token validation (fake provider)', () => {
+  test('a valid ID token signs in (control case)', async () => {
+    const { auth, store } = await setup();
+    const { response, jar } = await signInWith(auth, {});
+    assert.equal(response.status, 302);
+    assert.equal(response.headers.get('location'), '/dashboards');
+    assert.ok(jar.get('gatehouse'));
+    assert.equal(await store.count(), 1);
+  });
+
+  const cases: Array<[string, TokenPlan, string, string]> = [
+    ['bad signature', { signing: 'bad-signature' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_signature'],
+    ['alg none', { signing: 'none' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_alg'],
+    ['HS256 keyed with the public key', { signing: 'hs256-public-key' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_alg'],
+    ['wrong iss', { claims: { iss: 'https://evil.example/oauth2/default' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_iss'],
+    ['wrong aud', { claims: { aud: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_aud'],
+    ['extra untrusted aud without azp', { claims: { aud: [CLIENT.clientId, 'someone-else'] } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_aud'],
+    ['wrong azp', { claims: { aud: [CLIENT.clientId, 'someone-else'], azp: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_azp'],
+    ['expired beyond the 60 s tolerance', { claims: { exp: Math.floor(Date.now() / 1000) - 120, iat: Math.floor(Date.now() / 1000) - 3720 } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_exp'],
+    ['missing iat', { claims: { iat: undefined } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_iat'],
+    ['missing nonce', { claims: { nonce: undefined } }, 'AUTH_NONCE_MISMATCH', 'auth_nonce_mismatch'],
+    ['wrong nonce', { claims: { nonce: 'not-the-nonce-we-sent' } }, 'AUTH_NONCE_MISMATCH', 'auth_nonce_mismatch'],
+    ['kid never published', { signing: 'never-published' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_kid'],
+    ['no ID token at all', { omitIdToken: true }, 'AUTH_ID_TOKEN_INVALID', 'id_token_missing'],
+  ];
+  for (const [name, plan, code, reason] of cases) {
+    test(`${name} → ${code} (${reason}), no session`, async () => {
+      const { auth, store, audit } = await setup();
+      await assertRefused(auth, store, audit, plan, code, reason);
+    });
+  }
+
+  test('expired within the 60 s clock tolerance is accepted', async () => {
+    const { auth, store } = await setup();
+    const now = Math.floor(Date.now() / 1000);
+    const { response } = await signInWith(auth, { claims: { exp: now - 30 } });
+    assert.equal(response.status, 302);
+    assert.equal(await store.count(), 1);
+  });
+
+  test('unknown kid: refused before the rotation, accepted after it (JWKS refetched once past the cooldown)', async (t) => {
+    const { auth, store, audit } = await setup();
+    t.after(() => mock.timers.reset());
+    // Prime the JWKS cache with the current key.
+    assert.equal((await signInWith(auth, {})).response.status, 302);
+    await fake.prepareNextKey();
+    // Signed with a key the provider has not published yet: refused.
+    await store.deleteByUser('00ufakeuser0000000001');
+    await assertRefused(auth, store, audit, { signing: 'next-key' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_kid');
+
+    fake.publishNextKey();
+    const jwksBefore = fake.requests.jwks;
+    // oauth4webapi refetches a JWKS on an unknown kid only when its copy is at least 60 s old.
+    mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
+    const { response } = await signInWith(auth, {});
+    assert.equal(response.status, 302, await response.clone().text());
+    assert.equal(fake.requests.jwks, jwksBefore + 1, 'JWKS refetched exactly once');
+  });
+});

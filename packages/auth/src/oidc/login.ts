@@ -1,0 +1,116 @@
+/**
+ * `GET /auth/login`: starts the authorization code flow with PKCE S256, `state` and `nonce`,
+ * stores the transaction server-side (single-use, 10 minutes) bound to this browser, and
+ * redirects to the IdP's authorization endpoint.
+ * @see RFC 6749 §4.1.1, RFC 7636 (PKCE), OIDC Core §3.1.2.1, RFC 9700 §2.1.1
+ */
+import * as oidc from 'openid-client';
+import { requestFields } from '../audit.ts';
+import { AuthError, errorSummary } from '../errors.ts';
+import { normalizeReturnTo } from '../return-to.ts';
+import { bindBrowser, TRANSACTION_TTL_SECONDS } from './binding.ts';
+import { errorResponse, type FlowContext, loginUrl } from './context.ts';
+
+/** Okta's `acr_values` for "any second factor", asked for by MFA step-up. */
+export const MFA_ACR = 'urn:okta:loa:2fa:any';
+
+const PROMPTS = new Set(['login', 'consent', 'none', 'login consent']);
+// Values we forward to the IdP are short ASCII tokens; anything else is refused, not forwarded.
+const ACR_SHAPE = /^[A-Za-z0-9:._ -]{1,200}$/;
+const MAX_LOGIN_HINT = 256;
+// 1 year: a larger max_age is meaningless and likely a typo.
+const MAX_MAX_AGE_SECONDS = 31_536_000;
+
+interface LoginParams {
+  returnTo: string;
+  prompt?: string;
+  maxAge?: number;
+  acrValues?: string;
+  loginHint?: string;
+}
+
+function readParams(url: URL): LoginParams {
+  const q = url.searchParams;
+  const params: LoginParams = { returnTo: normalizeReturnTo(q.get('returnTo')) };
+  const prompt = q.get('prompt');
+  if (prompt !== null && prompt !== '') {
+    if (!PROMPTS.has(prompt)) throw new AuthError('AUTH_BAD_REQUEST', { detail: 'prompt must be login, consent or none', reason: 'bad_prompt' });
+    params.prompt = prompt;
+  }
+  const maxAge = q.get('max_age');
+  if (maxAge !== null && maxAge !== '') {
+    if (!/^\d{1,9}$/.test(maxAge) || Number(maxAge) > MAX_MAX_AGE_SECONDS) throw new AuthError('AUTH_BAD_REQUEST', { detail: 'max_age must be a number of seconds', reason: 'bad_max_age' });
+    params.maxAge = Number(maxAge);
+  }
+  const acr = q.get('acr_values');
+  if (acr !== null && acr !== '') {
+    if (!ACR_SHAPE.test(acr)) throw new AuthError('AUTH_BAD_REQUEST', { detail: 'acr_values is malformed', reason: 'bad_acr_values' });
+    params.acrValues = acr;
+  }
+  const hint = q.get('login_hint');
+  if (hint !== null && hint !== '') {
+    if (hint.length > MAX_LOGIN_HINT || /[\u0000-\u001f\u007f]/.test(hint)) throw new AuthError('AUTH_BAD_REQUEST', { detail: 'login_hint is malformed', reason: 'bad_login_hint' });
+    params.loginHint = hint;
+  }
+  return params;
+}
+
+/** Handles `GET /auth/login?returnTo=&prompt=&max_age=&acr_values=&login_hint=`. */
+export async function handleLogin(ctx: FlowContext, request: Request): Promise<Response> {
+  let params: LoginParams = { returnTo: '/' };
+  try {
+    params = readParams(new URL(request.url));
+    const configuration = await ctx.client.configuration();
+    const binding = await bindBrowser(request, ctx.config);
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const createdAt = ctx.now();
+    await ctx.store.putTransaction({
+      state,
+      codeVerifier,
+      nonce,
+      returnTo: params.returnTo,
+      browserBinding: binding.hash,
+      ...(params.maxAge === undefined ? {} : { maxAge: params.maxAge }),
+      ...(params.acrValues === undefined ? {} : { acrValues: params.acrValues }),
+      createdAt,
+      expiresAt: createdAt + TRANSACTION_TTL_SECONDS * 1000,
+    });
+    const authorizationUrl = oidc.buildAuthorizationUrl(configuration, {
+      // From config only, never from Host / X-Forwarded-*: the IdP must send the code back to us.
+      redirect_uri: ctx.config.redirectUri,
+      response_type: 'code',
+      scope: ctx.config.okta.scopes.join(' '),
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      ...(params.prompt ? { prompt: params.prompt } : {}),
+      ...(params.maxAge === undefined ? {} : { max_age: String(params.maxAge) }),
+      ...(params.acrValues ? { acr_values: params.acrValues } : {}),
+      ...(params.loginHint ? { login_hint: params.loginHint } : {}),
+    });
+    await ctx.audit.emit({
+      type: 'signin.started',
+      result: 'success',
+      ...requestFields(request),
+      detail: { returnTo: params.returnTo, stepUp: params.maxAge !== undefined || params.acrValues !== undefined },
+    });
+    return new Response(null, {
+      status: 302,
+      headers: [
+        ['location', authorizationUrl.href],
+        ['set-cookie', binding.setCookie],
+        ['cache-control', 'no-store'],
+      ],
+    });
+  } catch (err) {
+    const error = err instanceof AuthError ? err : new AuthError('AUTH_BAD_REQUEST', { cause: err, reason: 'unexpected_error' });
+    // Not a protocol failure (a store outage, a bug): the user still gets a 4xx page, operators an error line.
+    if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
+    else ctx.logger.warn({ step: 'login', ...errorSummary(error) }, 'sign-in could not start');
+    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
+    return errorResponse(ctx, error, loginUrl(params.returnTo));
+  }
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hasPermission, permissionsFor, resolveRoles, ROLE_PERMISSIONS } from './rbac.ts';
+
+const mapping = { admin: ['admin', 'Gatehouse Admins'], viewer: ['viewer'] };
+
+describe('ROLE_PERMISSIONS', () => {
+  it('is the one table: admin can do everything, viewer reads dashboards and profile', () => {
+    assert.deepEqual(ROLE_PERMISSIONS, {
+      admin: ['dashboards:read', 'profile:read', 'users:read', 'users:manage', 'sessions:read', 'sessions:revoke', 'audit:read', 'settings:read'],
+      viewer: ['dashboards:read', 'profile:read'],
+    });
+    assert.ok(Object.isFrozen(ROLE_PERMISSIONS) && Object.isFrozen(ROLE_PERMISSIONS.admin));
+  });
+
+  it('permissionsFor unions roles without duplicates; no role, no permission', () => {
+    assert.deepEqual(permissionsFor(['viewer']), ['dashboards:read', 'profile:read']);
+    assert.deepEqual(permissionsFor(['viewer', 'admin']), ROLE_PERMISSIONS.admin);
+    assert.deepEqual(permissionsFor([]), []);
+  });
+
+  it('hasPermission follows the table', () => {
+    assert.equal(hasPermission(['admin'], 'users:manage'), true);
+    assert.equal(hasPermission(['viewer'], 'dashboards:read'), true);
+    assert.equal(hasPermission(['viewer'], 'users:manage'), false);
+    assert.equal(hasPermission(['viewer'], 'sessions:revoke'), false);
+    assert.equal(hasPermission([], 'profile:read'), false);
+  });
+});
+
+describe('resolveRoles', () => {
+  it('maps exact group names to roles', () => {
+    assert.deepEqual(resolveRoles(['viewer'], mapping), { roles: ['viewer'], groups: ['viewer'], problem: null });
+    assert.deepEqual(resolveRoles(['Everyone', 'Gatehouse Admins', 'viewer'], mapping), { roles: ['admin', 'viewer'], groups: ['Everyone', 'Gatehouse Admins', 'viewer'], problem: null });
+    assert.deepEqual(resolveRoles([], mapping), { roles: [], groups: [], problem: null });
+  });
+
+  it('is case-sensitive and matches whole elements only', () => {
+    for (const groups of [['Admin'], ['ADMIN'], ['admin '], [' admin'], ['admins'], ['gatehouse admins'], ['admin,viewer'], ['Viewer']]) {
+      assert.deepEqual(resolveRoles(groups, mapping).roles, [], JSON.stringify(groups));
+    }
+  });
+
+  it('ignores unknown groups but keeps them for display', () => {
+    assert.deepEqual(resolveRoles(['Everyone', 'Engineering'], mapping), { roles: [], groups: ['Everyone', 'Engineering'], problem: null });
+  });
+
+  it('a missing claim grants nothing and says groups_claim_missing', () => {
+    assert.deepEqual(resolveRoles(undefined, mapping), { roles: [], groups: [], problem: 'groups_claim_missing' });
+    assert.deepEqual(resolveRoles(null, mapping), { roles: [], groups: [], problem: 'groups_claim_missing' });
+  });
+
+  it('a malformed claim grants nothing (fail closed) and says groups_claim_malformed', () => {
+    for (const claim of ['admin', 'admin viewer', 42, true, { admin: true }, ['admin', 7], ['admin', null], [['admin']], [{ name: 'admin' }]]) {
+      assert.deepEqual(resolveRoles(claim, mapping), { roles: [], groups: [], problem: 'groups_claim_malformed' }, JSON.stringify(claim));
+    }
+  });
+});

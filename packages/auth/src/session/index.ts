@@ -1,0 +1,3 @@
+export { createSessionManager, isSessionExpired, type SessionManager, type TokenBundle } from './manager.ts';
+export { parseCookies, serializeCookie, sessionCookie } from './cookie.ts';
+export { generateSessionToken, parseSessionToken, SESSION_ID_BYTES, SESSION_SECRET_BYTES } from './token.ts';

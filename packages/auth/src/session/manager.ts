@@ -1,0 +1,150 @@
+/**
+ * Server-side sessions: creation at sign-in, validation on every request, token storage (encrypted
+ * at rest), refresh bookkeeping and revocation. Stores only persist; every rule lives here.
+ * @see https://lucia-auth.com/sessions/basic, OWASP Session Management Cheat Sheet
+ */
+import type { GatehouseConfig } from '../config/schema.ts';
+import { createTokenCipher, sha256, timingSafeEqualString, type TokenCipher } from '../crypto.ts';
+import type { AuthUser, Role, SessionRecord, SessionStore } from '../types.ts';
+import { generateSessionToken, parseSessionToken } from './token.ts';
+
+/** The OIDC tokens of a session; kept server-side, encrypted in the store. */
+export interface TokenBundle {
+  idToken: string;
+  accessToken: string;
+  refreshToken: string | null;
+}
+
+export interface SessionManager {
+  /** Starts a brand-new session (new id and secret every time) and returns the cookie token. */
+  create(input: {
+    user: AuthUser;
+    roles: Role[];
+    claims: SessionRecord['claims'];
+    tokens: TokenBundle;
+    accessTokenExpiresAt: number;
+    userAgent: string | null;
+    ip: string | null;
+  }): Promise<{ token: string; session: SessionRecord }>;
+  /**
+   * The session for a cookie token, or `null` for every kind of bad token (absent, malformed,
+   * unknown, wrong secret, idle- or absolute-expired — expired ones are deleted). One store read,
+   * no decryption; a write only when the sliding expiry needs moving (at most every touch interval).
+   */
+  validate(token: string | null | undefined): Promise<SessionRecord | null>;
+  /** Decrypts the session's OIDC tokens; the only place they are decrypted. */
+  readTokens(session: SessionRecord): Promise<TokenBundle>;
+  /** Stores refreshed tokens and the user/roles/claims from the new ID token; returns the new record. */
+  replaceTokens(
+    session: SessionRecord,
+    input: { tokens: TokenBundle; user: AuthUser; roles: Role[]; claims: SessionRecord['claims']; accessTokenExpiresAt: number },
+  ): Promise<SessionRecord>;
+  revoke(id: string): Promise<void>;
+  /** Ends every session of a user; returns how many. */
+  revokeUser(sub: string): Promise<number>;
+  readonly store: SessionStore;
+}
+
+/** Whether the session is past its idle or absolute expiry at `now` (epoch ms). */
+export function isSessionExpired(session: Pick<SessionRecord, 'expiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
+  return now >= session.expiresAt || now >= session.absoluteExpiresAt;
+}
+
+function parseBundle(json: string): TokenBundle {
+  const value = JSON.parse(json) as Partial<TokenBundle> | null;
+  if (
+    !value ||
+    typeof value.idToken !== 'string' ||
+    typeof value.accessToken !== 'string' ||
+    (value.refreshToken !== null && typeof value.refreshToken !== 'string')
+  ) {
+    throw new TypeError('Decrypted token bundle has an unexpected shape');
+  }
+  return { idToken: value.idToken, accessToken: value.accessToken, refreshToken: value.refreshToken };
+}
+
+/**
+ * Creates the session manager over a store. Keys for token encryption are derived once here from
+ * `config.session.secrets` (unless a cipher is given).
+ */
+export async function createSessionManager(
+  config: GatehouseConfig,
+  store: SessionStore,
+  options: { now?: () => number; cipher?: TokenCipher } = {},
+): Promise<SessionManager> {
+  const now = options.now ?? Date.now;
+  const cipher = options.cipher ?? (await createTokenCipher(config.session.secrets));
+  const idleMs = config.session.idleTimeoutSeconds * 1000;
+  const absoluteMs = config.session.absoluteTimeoutSeconds * 1000;
+  const touchMs = config.session.touchIntervalSeconds * 1000;
+  const seal = (tokens: TokenBundle) =>
+    cipher.encrypt(JSON.stringify({ idToken: tokens.idToken, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }));
+
+  return {
+    store,
+
+    async create(input) {
+      const { token, id, secretHash } = await generateSessionToken();
+      const createdAt = now();
+      const absoluteExpiresAt = createdAt + absoluteMs;
+      const session: SessionRecord = {
+        id,
+        secretHash,
+        user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
+        roles: [...input.roles],
+        claims: { ...input.claims },
+        tokens: await seal(input.tokens),
+        accessTokenExpiresAt: input.accessTokenExpiresAt,
+        createdAt,
+        lastSeenAt: createdAt,
+        expiresAt: Math.min(createdAt + idleMs, absoluteExpiresAt),
+        absoluteExpiresAt,
+        userAgent: input.userAgent,
+        ip: input.ip,
+      };
+      await store.create(session);
+      return { token, session };
+    },
+
+    async validate(token) {
+      const parsed = parseSessionToken(token);
+      if (!parsed) return null;
+      // Hash first, so an unknown id and a wrong secret cost the same.
+      const secretHash = await sha256(parsed.secret);
+      const session = await store.get(parsed.id);
+      if (!session || !timingSafeEqualString(secretHash, session.secretHash)) return null;
+      const at = now();
+      if (isSessionExpired(session, at)) {
+        await store.delete(session.id);
+        return null;
+      }
+      // Throttled sliding renewal: most requests write nothing.
+      if (at - session.lastSeenAt >= touchMs) {
+        const expiresAt = Math.min(at + idleMs, session.absoluteExpiresAt);
+        await store.touch(session.id, at, expiresAt);
+        return { ...session, lastSeenAt: at, expiresAt };
+      }
+      return session;
+    },
+
+    async readTokens(session) {
+      return parseBundle(await cipher.decrypt(session.tokens));
+    },
+
+    async replaceTokens(session, input) {
+      const updated: SessionRecord = {
+        ...session,
+        user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
+        roles: [...input.roles],
+        claims: { ...input.claims },
+        tokens: await seal(input.tokens),
+        accessTokenExpiresAt: input.accessTokenExpiresAt,
+      };
+      await store.update(updated);
+      return updated;
+    },
+
+    revoke: (id) => store.delete(id),
+    revokeUser: (sub) => store.deleteByUser(sub),
+  };
+}

@@ -1,0 +1,89 @@
+import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
+
+// 100 per page by default, 1000 at most: one audit page never materializes the whole log.
+export const DEFAULT_AUDIT_LIMIT = 100;
+export const MAX_AUDIT_LIMIT = 1000;
+
+/** Clamps an audit query's limit. */
+export function auditLimit(limit: number | undefined): number {
+  return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit!), 0), MAX_AUDIT_LIMIT) : DEFAULT_AUDIT_LIMIT;
+}
+
+// Binary order, like SQLite's default collation, so both logs sort identically.
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** UTC calendar day (`YYYY-MM-DD`) of an epoch-ms instant. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Copies only the known fields of an event, so nothing unexpected is persisted. */
+export function auditFields(event: AuditEvent, at: number): Omit<StoredAuditEvent, 'id'> {
+  return {
+    type: event.type,
+    result: event.result,
+    at,
+    ...(event.reason === undefined ? {} : { reason: event.reason }),
+    ...(event.sub === undefined ? {} : { sub: event.sub }),
+    ...(event.email === undefined ? {} : { email: event.email }),
+    ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
+    ...(event.ip === undefined ? {} : { ip: event.ip }),
+    ...(event.userAgent === undefined ? {} : { userAgent: event.userAgent }),
+    ...(event.detail === undefined ? {} : { detail: { ...event.detail } }),
+  };
+}
+
+/**
+ * The audit log in an array, for unit tests and demos; same semantics as {@link SqliteAuditLog}:
+ * newest first, keyset pagination on `id` (`before`), `since` inclusive, `until` exclusive.
+ */
+export class MemoryAuditLog implements AuditLog {
+  readonly #events: StoredAuditEvent[] = [];
+  #nextId = 1;
+
+  async record(event: AuditEvent): Promise<void> {
+    this.#events.push({ id: this.#nextId++, ...auditFields(event, event.at ?? Date.now()) });
+  }
+
+  async query(query: AuditQuery = {}): Promise<StoredAuditEvent[]> {
+    const matches: StoredAuditEvent[] = [];
+    const limit = auditLimit(query.limit);
+    for (let i = this.#events.length - 1; i >= 0 && matches.length < limit; i--) {
+      const event = this.#events[i]!;
+      if (query.before !== undefined && event.id >= query.before) continue;
+      if (query.sub !== undefined && event.sub !== query.sub) continue;
+      if (query.email !== undefined && event.email !== query.email) continue;
+      if (query.type !== undefined && event.type !== query.type) continue;
+      if (query.result !== undefined && event.result !== query.result) continue;
+      if (query.since !== undefined && event.at < query.since) continue;
+      if (query.until !== undefined && event.at >= query.until) continue;
+      matches.push(structuredClone(event));
+    }
+    return matches;
+  }
+
+  async countByDay(type: AuditEventType, since: number): Promise<Array<{ day: string; result: 'success' | 'failure'; count: number }>> {
+    const counts = new Map<string, { day: string; result: 'success' | 'failure'; count: number }>();
+    for (const event of this.#events) {
+      if (event.type !== type || event.at < since) continue;
+      const day = utcDay(event.at);
+      const key = `${day}|${event.result}`;
+      const entry = counts.get(key) ?? { day, result: event.result, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+    }
+    return [...counts.values()].sort((a, b) => compare(a.day, b.day) || compare(a.result, b.result));
+  }
+
+  async countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>> {
+    const counts = new Map<string, number>();
+    for (const event of this.#events) {
+      if (event.result !== 'failure' || event.at < since) continue;
+      const reason = event.reason ?? 'unknown';
+      counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    }
+    return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || compare(a.reason, b.reason));
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,139 @@
+/**
+ * In-memory stores for unit tests and single-process demos. They behave exactly like the durable
+ * ones (the conformance suite checks it) and hand out copies, so callers cannot mutate stored state.
+ */
+import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+
+export { MemoryAuditLog } from './memory-audit.ts';
+
+// 100: a page of the admin panel; callers ask for more explicitly.
+export const DEFAULT_LIST_LIMIT = 100;
+// 1000: keeps one admin request from materializing an entire large store.
+export const MAX_LIST_LIMIT = 1000;
+
+/** Clamps list/query paging input to sane integers. */
+export function pageBounds(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
+  const safeLimit = Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit!), 0), MAX_LIST_LIMIT) : DEFAULT_LIST_LIMIT;
+  const safeOffset = Number.isFinite(offset) ? Math.max(Math.trunc(offset!), 0) : 0;
+  return { limit: safeLimit, offset: safeOffset };
+}
+
+const expired = (session: SessionRecord, now: number) => now >= session.expiresAt || now >= session.absoluteExpiresAt;
+
+/** Sessions and login transactions in a `Map`, with a per-user index like the SQL stores. */
+export class MemorySessionStore implements SessionStore, TransactionStore {
+  readonly #sessions = new Map<string, SessionRecord>();
+  readonly #byUser = new Map<string, Set<string>>();
+  readonly #transactions = new Map<string, LoginTransaction>();
+  #closed = false;
+
+  #open(): void {
+    if (this.#closed) throw new Error('MemorySessionStore is closed');
+  }
+
+  async create(session: SessionRecord): Promise<void> {
+    this.#open();
+    if (this.#sessions.has(session.id)) throw new Error('A session with this id already exists');
+    this.#sessions.set(session.id, structuredClone(session));
+    let ids = this.#byUser.get(session.user.sub);
+    if (!ids) this.#byUser.set(session.user.sub, (ids = new Set()));
+    ids.add(session.id);
+  }
+
+  async get(id: string): Promise<SessionRecord | null> {
+    this.#open();
+    const session = this.#sessions.get(id);
+    return session ? structuredClone(session) : null;
+  }
+
+  async touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void> {
+    this.#open();
+    const session = this.#sessions.get(id);
+    if (session) Object.assign(session, { lastSeenAt, expiresAt });
+  }
+
+  async update(session: SessionRecord): Promise<void> {
+    this.#open();
+    const stored = this.#sessions.get(session.id);
+    if (!stored) return;
+    const { user, roles, claims, tokens, accessTokenExpiresAt } = structuredClone(session);
+    if (stored.user.sub !== user.sub) {
+      this.#byUser.get(stored.user.sub)?.delete(stored.id);
+      let ids = this.#byUser.get(user.sub);
+      if (!ids) this.#byUser.set(user.sub, (ids = new Set()));
+      ids.add(stored.id);
+    }
+    Object.assign(stored, { user, roles, claims, tokens, accessTokenExpiresAt });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#open();
+    this.#remove(id);
+  }
+
+  #remove(id: string): boolean {
+    const session = this.#sessions.get(id);
+    if (!session) return false;
+    this.#sessions.delete(id);
+    const ids = this.#byUser.get(session.user.sub);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#byUser.delete(session.user.sub);
+    return true;
+  }
+
+  async deleteByUser(sub: string): Promise<number> {
+    this.#open();
+    let deleted = 0;
+    for (const id of [...(this.#byUser.get(sub) ?? [])]) if (this.#remove(id)) deleted++;
+    return deleted;
+  }
+
+  async list(query: SessionListQuery = {}): Promise<SessionRecord[]> {
+    this.#open();
+    const now = Date.now();
+    const { limit, offset } = pageBounds(query.limit, query.offset);
+    const candidates = query.sub === undefined ? [...this.#sessions.values()] : [...(this.#byUser.get(query.sub) ?? [])].map((id) => this.#sessions.get(id)!);
+    return candidates
+      .filter((session) => !expired(session, now))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+      .slice(offset, offset + limit)
+      .map((session) => structuredClone(session));
+  }
+
+  async count(now = Date.now()): Promise<number> {
+    this.#open();
+    let count = 0;
+    for (const session of this.#sessions.values()) if (!expired(session, now)) count++;
+    return count;
+  }
+
+  async purgeExpired(now = Date.now()): Promise<number> {
+    this.#open();
+    let purged = 0;
+    for (const session of [...this.#sessions.values()]) if (expired(session, now) && this.#remove(session.id)) purged++;
+    for (const [state, tx] of this.#transactions) if (now >= tx.expiresAt) this.#transactions.delete(state);
+    return purged;
+  }
+
+  async putTransaction(tx: LoginTransaction): Promise<void> {
+    this.#open();
+    this.#transactions.set(tx.state, structuredClone(tx));
+  }
+
+  async takeTransaction(state: string): Promise<LoginTransaction | null> {
+    this.#open();
+    // Synchronous get-and-delete: with one event loop, two concurrent takes cannot both see it.
+    const tx = this.#transactions.get(state);
+    if (!tx) return null;
+    this.#transactions.delete(state);
+    return tx;
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.#closed;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
