@@ -100,6 +100,8 @@ export interface AuthorizationServerSettings {
 
 /** The seed file (`--seed`) shape: everything optional except what a minimal org needs. */
 export interface DirectorySeed {
+  /** Okta org id (`00o…`); generated when absent. */
+  orgId?: string;
   users: Array<{
     id?: string;
     status?: UserStatus;

@@ -1,0 +1,417 @@
+import { EventEmitter } from 'node:events';
+import { DirectoryError } from './errors.ts';
+import {
+  DIRECTORY_EVENT_MESSAGES,
+  SYSTEM_ACTOR,
+  groupTarget,
+  userTarget,
+  type DirectoryEventType,
+  type EventActor,
+  type EventTarget,
+} from './events.ts';
+import { EventHookRegistry } from './event-hook-registry.ts';
+import { stateFromSeed } from './from-seed.ts';
+import { oktaId } from './ids.ts';
+import { lifecycleTransition, NOT_ALLOWED_IN_STATUS_MESSAGE, type LifecycleOperation } from './lifecycle.ts';
+import { checkPassword, hashPassword, hashToken, sameTokenHash } from './password.ts';
+import { parseSeed } from './seed.ts';
+import { readState, writeState, type DirectoryState } from './store.ts';
+import type {
+  ApiToken,
+  AuthorizationServerSettings,
+  DirectoryEvent,
+  DirectoryGroup,
+  DirectorySeed,
+  DirectoryUser,
+  OidcApp,
+  UserProfile,
+} from './types.ts';
+
+/** What `createUser` needs: Okta's create-user body, flattened. */
+export interface CreateUserInput {
+  profile: UserProfile;
+  password?: string | null;
+  /** true: ACTIVE (with a password) or PROVISIONED (without); false: STAGED. */
+  activate: boolean;
+  groupIds?: string[];
+}
+
+/**
+ * The emulated org's directory, in memory and persisted to `<dataDir>/directory.json` after
+ * every change. Emits `'event'` with a {@link DirectoryEvent} for every change, which Event
+ * Hooks deliver. Getters return copies: change the directory only through its methods.
+ * @see https://developer.okta.com/docs/reference/api/users/
+ */
+export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
+  /** Registered Event Hooks (persisted with the directory). */
+  readonly eventHooks: EventHookRegistry;
+  readonly #dataDir: string;
+  readonly #state: DirectoryState;
+  readonly #users = new Map<string, DirectoryUser>();
+  readonly #logins = new Map<string, string>();
+  readonly #groups = new Map<string, DirectoryGroup>();
+  readonly #members = new Map<string, Set<string>>();
+  #closed = false;
+
+  private constructor(dataDir: string, state: DirectoryState) {
+    super();
+    this.#dataDir = dataDir;
+    this.#state = state;
+    this.eventHooks = new EventHookRegistry(state.eventHooks, () => this.#save());
+    for (const user of state.users) this.#indexUser(user);
+    for (const group of state.groups) {
+      this.#groups.set(group.id, group);
+      this.#members.set(group.id, new Set());
+    }
+    for (const { groupId, userId } of state.memberships) {
+      if (this.#users.has(userId)) this.#members.get(groupId)?.add(userId);
+    }
+  }
+
+  /**
+   * Load `<dataDir>/directory.json`, or build it from `seed` and write it when absent.
+   * @throws DirectoryError `DATA_CORRUPT` for an unreadable file (never reseeds over it),
+   * `SEED_INVALID` for a bad seed.
+   */
+  static open(options: { dataDir: string; seed: DirectorySeed }): Directory {
+    const existing = readState(options.dataDir);
+    if (existing) return new Directory(options.dataDir, existing);
+    const state = stateFromSeed(parseSeed(options.seed));
+    writeState(options.dataDir, state);
+    return new Directory(options.dataDir, state);
+  }
+
+  /** Okta org id (`00o…`). */
+  get orgId(): string {
+    return this.#state.orgId;
+  }
+
+  get authorizationServer(): AuthorizationServerSettings {
+    return structuredClone(this.#state.authorizationServer);
+  }
+
+  /** Management API budget, requests per minute per token or client. */
+  get rateLimitPerMinute(): number {
+    return this.#state.rateLimitPerMinute;
+  }
+
+  // ---- users ----
+
+  /** A user by id, by login (case-insensitive), or by login short name when unambiguous. */
+  getUser(idOrLogin: string): DirectoryUser | null {
+    const user = this.#findUser(idOrLogin);
+    return user ? structuredClone(user) : null;
+  }
+
+  /** Every user, ordered by id (the order cursor pagination walks). */
+  listUsers(): DirectoryUser[] {
+    return [...this.#users.values()].sort(byId).map((u) => structuredClone(u));
+  }
+
+  /** Check a password in constant time; false for users without one. */
+  verifyPassword(user: DirectoryUser, password: string): boolean {
+    return checkPassword(this.#users.get(user.id)?.passwordHash ?? null, password);
+  }
+
+  /** Note a successful sign-in (`lastLogin`). */
+  recordLogin(userId: string): void {
+    const user = this.#requireUser(userId);
+    user.lastLogin = new Date().toISOString();
+    this.#save();
+  }
+
+  /**
+   * Create a user; `ALREADY_EXISTS` when the login is taken.
+   * @see https://developer.okta.com/docs/reference/api/users/#create-user
+   */
+  createUser(input: CreateUserInput, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    if (this.#logins.has(input.profile.login.toLowerCase())) {
+      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: login', {
+        causes: ['login: An object with this field already exists in the current organization'],
+      });
+    }
+    const groups = (input.groupIds ?? []).map((id) => this.#requireGroup(id));
+    const now = new Date().toISOString();
+    const hasPassword = Boolean(input.password);
+    const status = input.activate ? (hasPassword ? 'ACTIVE' : 'PROVISIONED') : 'STAGED';
+    const user: DirectoryUser = {
+      id: oktaId('00u'),
+      status,
+      created: now,
+      activated: input.activate ? now : null,
+      statusChanged: input.activate ? now : null,
+      lastLogin: null,
+      lastUpdated: now,
+      passwordChanged: hasPassword ? now : null,
+      profile: { ...input.profile },
+      passwordHash: input.password ? hashPassword(input.password) : null,
+      totp: null,
+      mfaPolicy: 'on_request',
+    };
+    this.#indexUser(user);
+    for (const group of groups) this.#members.get(group.id)?.add(user.id);
+    this.#save();
+    this.#emit('user.lifecycle.create', actor, [userTarget(user)]);
+    if (input.activate) this.#emit('user.lifecycle.activate', actor, [userTarget(user)]);
+    for (const group of groups) this.#emit('group.user_membership.add', actor, [userTarget(user), groupTarget(group)]);
+    return structuredClone(user);
+  }
+
+  /**
+   * Update a profile: `merge` (Okta's POST, partial) or `replace` (PUT, whole profile); an
+   * optional new password. Refused for DEPROVISIONED users, as Okta does (E0000038).
+   * @see https://developer.okta.com/docs/reference/api/users/#update-user
+   */
+  updateUser(
+    id: string,
+    change: { profile?: Partial<UserProfile>; password?: string | null },
+    mode: 'merge' | 'replace',
+    actor: EventActor = SYSTEM_ACTOR,
+  ): DirectoryUser {
+    const user = this.#requireUser(id);
+    if (user.status === 'DEPROVISIONED') {
+      throw new DirectoryError('NOT_ALLOWED_IN_STATUS', NOT_ALLOWED_IN_STATUS_MESSAGE);
+    }
+    const profile = (mode === 'replace' ? { ...change.profile } : { ...user.profile, ...change.profile }) as UserProfile;
+    const login = profile.login?.toLowerCase();
+    const owner = login === undefined ? undefined : this.#logins.get(login);
+    if (owner !== undefined && owner !== user.id) {
+      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: login', {
+        causes: ['login: An object with this field already exists in the current organization'],
+      });
+    }
+    const now = new Date().toISOString();
+    this.#logins.delete(user.profile.login.toLowerCase());
+    user.profile = profile;
+    this.#logins.set(user.profile.login.toLowerCase(), user.id);
+    if (change.password) {
+      user.passwordHash = hashPassword(change.password);
+      user.passwordChanged = now;
+    }
+    user.lastUpdated = now;
+    this.#save();
+    this.#emit('user.account.update_profile', actor, [userTarget(user)]);
+    return structuredClone(user);
+  }
+
+  /** Okta's activate: STAGED or DEPROVISIONED → ACTIVE (PROVISIONED without a password). */
+  activateUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    return this.#lifecycle(id, 'activate', actor);
+  }
+
+  /** Okta's deactivate: any status but DEPROVISIONED → DEPROVISIONED; memberships are kept. */
+  deactivateUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    return this.#lifecycle(id, 'deactivate', actor);
+  }
+
+  /** Okta's suspend: ACTIVE → SUSPENDED. */
+  suspendUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    return this.#lifecycle(id, 'suspend', actor);
+  }
+
+  /** Okta's unsuspend: SUSPENDED → ACTIVE. */
+  unsuspendUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    return this.#lifecycle(id, 'unsuspend', actor);
+  }
+
+  /**
+   * Okta's delete: a user not yet DEPROVISIONED is deactivated (`'deactivated'`); a
+   * DEPROVISIONED one is removed for good with its memberships (`'deleted'`).
+   * @see https://developer.okta.com/docs/reference/api/users/#delete-user
+   */
+  deleteUser(id: string, actor: EventActor = SYSTEM_ACTOR): 'deactivated' | 'deleted' {
+    const user = this.#requireUser(id);
+    if (user.status !== 'DEPROVISIONED') {
+      this.deactivateUser(user.id, actor);
+      return 'deactivated';
+    }
+    this.#users.delete(user.id);
+    this.#logins.delete(user.profile.login.toLowerCase());
+    for (const members of this.#members.values()) members.delete(user.id);
+    this.#save();
+    this.#emit('user.lifecycle.delete.initiated', actor, [userTarget(user)]);
+    return 'deleted';
+  }
+
+  /** The groups a user belongs to, ordered by id. */
+  groupsOfUser(userId: string): DirectoryGroup[] {
+    const user = this.#requireUser(userId);
+    return [...this.#groups.values()]
+      .filter((group) => this.#members.get(group.id)?.has(user.id))
+      .sort(byId)
+      .map((g) => structuredClone(g));
+  }
+
+  // ---- groups ----
+
+  getGroup(id: string): DirectoryGroup | null {
+    const group = this.#groups.get(id);
+    return group ? structuredClone(group) : null;
+  }
+
+  /** Every group, ordered by id. */
+  listGroups(): DirectoryGroup[] {
+    return [...this.#groups.values()].sort(byId).map((g) => structuredClone(g));
+  }
+
+  /** Create an OKTA_GROUP; `ALREADY_EXISTS` when the name is taken. */
+  createGroup(input: { name: string; description?: string | null }, actor: EventActor = SYSTEM_ACTOR): DirectoryGroup {
+    const taken = [...this.#groups.values()].some((g) => g.profile.name.toLowerCase() === input.name.toLowerCase());
+    if (taken) {
+      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: name', {
+        causes: ['name: An object with this field already exists in the current organization'],
+      });
+    }
+    const now = new Date().toISOString();
+    const group: DirectoryGroup = {
+      id: oktaId('00g'),
+      created: now,
+      lastUpdated: now,
+      lastMembershipUpdated: now,
+      type: 'OKTA_GROUP',
+      profile: { name: input.name, description: input.description ?? null },
+    };
+    this.#groups.set(group.id, group);
+    this.#members.set(group.id, new Set());
+    this.#save();
+    this.#emit('group.lifecycle.create', actor, [groupTarget(group)]);
+    return structuredClone(group);
+  }
+
+  /** Delete a group and its memberships. */
+  deleteGroup(id: string, actor: EventActor = SYSTEM_ACTOR): void {
+    const group = this.#requireGroup(id);
+    if (group.type === 'BUILT_IN') {
+      throw new DirectoryError('NOT_ALLOWED_IN_STATUS', 'Operation failed because the group is a built-in group.');
+    }
+    this.#groups.delete(group.id);
+    this.#members.delete(group.id);
+    this.#save();
+    this.#emit('group.lifecycle.delete', actor, [groupTarget(group)]);
+  }
+
+  /** A group's members, ordered by id. */
+  usersInGroup(groupId: string): DirectoryUser[] {
+    const members = this.#members.get(this.#requireGroup(groupId).id) ?? new Set<string>();
+    return [...members].map((id) => this.#users.get(id)).filter((u) => u !== undefined).sort(byId).map((u) => structuredClone(u));
+  }
+
+  /** Add a member; idempotent (no event when already a member), as Okta's PUT is. */
+  addUserToGroup(groupId: string, userId: string, actor: EventActor = SYSTEM_ACTOR): void {
+    const group = this.#requireGroup(groupId);
+    const user = this.#requireUser(userId);
+    const members = this.#members.get(group.id);
+    if (!members || members.has(user.id)) return;
+    members.add(user.id);
+    group.lastMembershipUpdated = new Date().toISOString();
+    this.#save();
+    this.#emit('group.user_membership.add', actor, [userTarget(user), groupTarget(group)]);
+  }
+
+  /** Remove a member; idempotent. */
+  removeUserFromGroup(groupId: string, userId: string, actor: EventActor = SYSTEM_ACTOR): void {
+    const group = this.#requireGroup(groupId);
+    const user = this.#requireUser(userId);
+    if (!this.#members.get(group.id)?.delete(user.id)) return;
+    group.lastMembershipUpdated = new Date().toISOString();
+    this.#save();
+    this.#emit('group.user_membership.remove', actor, [userTarget(user), groupTarget(group)]);
+  }
+
+  // ---- apps and API tokens ----
+
+  getApp(clientId: string): OidcApp | null {
+    const app = this.#state.apps.find((a) => a.clientId === clientId);
+    return app ? structuredClone(app) : null;
+  }
+
+  listApps(): OidcApp[] {
+    return structuredClone(this.#state.apps);
+  }
+
+  /** The API token whose value is `token` (compared by hash, constant time), or null. */
+  findApiToken(token: string): ApiToken | null {
+    const hash = hashToken(token);
+    let found: ApiToken | null = null;
+    // Every token is compared, so timing says nothing about which one matched.
+    for (const candidate of this.#state.apiTokens) if (sameTokenHash(candidate.tokenHash, hash)) found = candidate;
+    return found ? structuredClone(found) : null;
+  }
+
+  // ---- events ----
+
+  /** Announce an event the directory did not cause itself (the OP's `user.session.start/end`). */
+  announce(event: Omit<DirectoryEvent, 'published'>): void {
+    if (this.#closed) return;
+    this.emit('event', { ...structuredClone(event), published: new Date().toISOString() });
+  }
+
+  /** Stop announcing; listeners are removed. Writes are synchronous, so nothing is pending. */
+  close(): void {
+    this.#closed = true;
+    this.removeAllListeners();
+  }
+
+  #emit(eventType: DirectoryEventType, actor: EventActor, target: EventTarget[]): void {
+    this.announce({ eventType, displayMessage: DIRECTORY_EVENT_MESSAGES[eventType], actor, target, outcome: { result: 'SUCCESS' } });
+  }
+
+  #lifecycle(id: string, operation: LifecycleOperation, actor: EventActor): DirectoryUser {
+    const user = this.#requireUser(id);
+    const { status, eventType } = lifecycleTransition(user, operation);
+    const now = new Date().toISOString();
+    if (operation === 'activate') user.activated = now;
+    user.status = status;
+    user.statusChanged = now;
+    user.lastUpdated = now;
+    this.#save();
+    this.#emit(eventType, actor, [userTarget(user)]);
+    return structuredClone(user);
+  }
+
+  #indexUser(user: DirectoryUser): void {
+    this.#users.set(user.id, user);
+    this.#logins.set(user.profile.login.toLowerCase(), user.id);
+  }
+
+  #findUser(idOrLogin: string): DirectoryUser | undefined {
+    const byId = this.#users.get(idOrLogin);
+    if (byId) return byId;
+    const key = idOrLogin.toLowerCase();
+    const byLogin = this.#logins.get(key);
+    if (byLogin) return this.#users.get(byLogin);
+    if (key.includes('@')) return undefined;
+    // Okta also accepts the login's short name (before the @) when only one user has it.
+    const matches = [...this.#users.values()].filter((u) => u.profile.login.toLowerCase().split('@')[0] === key);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  #requireUser(idOrLogin: string): DirectoryUser {
+    const user = this.#findUser(idOrLogin);
+    if (!user) throw notFound('User', idOrLogin);
+    return user;
+  }
+
+  #requireGroup(id: string): DirectoryGroup {
+    const group = this.#groups.get(id);
+    if (!group) throw notFound('UserGroup', id);
+    return group;
+  }
+
+  #save(): void {
+    if (this.#closed) throw new DirectoryError('CLOSED', 'The directory is closed; the emulator is shutting down.');
+    this.#state.users = [...this.#users.values()];
+    this.#state.groups = [...this.#groups.values()];
+    this.#state.memberships = [...this.#members].flatMap(([groupId, users]) => [...users].map((userId) => ({ groupId, userId })));
+    writeState(this.#dataDir, this.#state);
+  }
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function notFound(kind: string, id: string): DirectoryError {
+  // Okta's wording; the id is echoed only as Okta does, and ids are not secrets.
+  return new DirectoryError('NOT_FOUND', `Not found: Resource not found: ${id} (${kind})`);
+}

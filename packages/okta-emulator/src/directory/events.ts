@@ -1,0 +1,55 @@
+import type { DirectoryEvent, DirectoryGroup, DirectoryUser } from './types.ts';
+
+/** Who made a change, as the System Log's `actor`. */
+export type EventActor = DirectoryEvent['actor'];
+/** One System Log `target`. */
+export type EventTarget = DirectoryEvent['target'][number];
+
+/** The actor of changes nobody in particular made (seeding, start-up). */
+export const SYSTEM_ACTOR: EventActor = Object.freeze({
+  id: '0oa0000000000system0',
+  type: 'SystemPrincipal',
+  alternateId: 'system@okta.com',
+  displayName: 'Okta System',
+});
+
+/** The Okta event types the directory emits, with the System Log's display message for each. */
+export const DIRECTORY_EVENT_MESSAGES = {
+  'user.lifecycle.create': 'Create Okta user',
+  'user.lifecycle.activate': 'Activate Okta user',
+  'user.lifecycle.deactivate': 'Deactivate Okta user',
+  'user.lifecycle.suspend': 'Suspend Okta user',
+  'user.lifecycle.unsuspend': 'Unsuspend Okta user',
+  'user.lifecycle.delete.initiated': 'Delete Okta user',
+  'user.account.update_profile': 'Update user profile for Okta',
+  'group.user_membership.add': 'Add user to group membership',
+  'group.user_membership.remove': 'Remove user from group membership',
+  'group.lifecycle.create': 'Create Okta group',
+  'group.lifecycle.delete': 'Delete Okta group',
+  'user.session.start': 'User login to Okta',
+  'user.session.end': 'User logout from Okta',
+} as const;
+
+/** An event type the directory knows a display message for. */
+export type DirectoryEventType = keyof typeof DIRECTORY_EVENT_MESSAGES;
+
+/** A user as a System Log target (`alternateId` is the login, as Okta logs it). */
+export function userTarget(user: DirectoryUser): EventTarget {
+  return {
+    id: user.id,
+    type: 'User',
+    alternateId: user.profile.login,
+    displayName: `${user.profile.firstName} ${user.profile.lastName}`.trim(),
+  };
+}
+
+/** A group as a System Log target (Okta logs `alternateId: "unknown"` for groups). */
+export function groupTarget(group: DirectoryGroup): EventTarget {
+  return { id: group.id, type: 'UserGroup', alternateId: 'unknown', displayName: group.profile.name };
+}
+
+/** A user as the actor of their own action (sign-in, sign-out). */
+export function userActor(user: DirectoryUser): EventActor {
+  const { id, alternateId, displayName } = userTarget(user);
+  return { id, type: 'User', alternateId, displayName };
+}

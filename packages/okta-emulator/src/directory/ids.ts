@@ -1,0 +1,21 @@
+import { randomInt } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Okta object id prefixes: users, groups, orgs, apps, API tokens, event hooks. */
+export type OktaIdPrefix = '00u' | '00g' | '00o' | '0oa' | '00T' | 'who';
+
+/**
+ * A fresh Okta-style object id: the type prefix and 17 random base62 characters (20 in all),
+ * the shape Okta returns (`00u1abcdEFGH2ijkl3m4`).
+ */
+export function oktaId(prefix: OktaIdPrefix): string {
+  let id = prefix;
+  for (let i = 0; i < 17; i++) id += BASE62[randomInt(BASE62.length)];
+  return id;
+}
+
+/** Whether `value` looks like an Okta object id with the given prefix. */
+export function isOktaId(value: string, prefix: OktaIdPrefix): boolean {
+  return value.length === 20 && value.startsWith(prefix) && /^[0-9A-Za-z]+$/.test(value);
+}

@@ -1,0 +1,22 @@
+import type { EventHook } from '../directory/types.ts';
+
+// 3 s: Okta gives an event hook endpoint 3 seconds to answer before it counts as failed.
+export const HOOK_TIMEOUT_MS = 3000;
+
+/** The headers Okta sends to a hook endpoint: its custom headers, then the configured auth header. */
+export function hookHeaders(hook: Pick<EventHook, 'headers' | 'authScheme'>): Headers {
+  const headers = new Headers({ Accept: 'application/json', 'User-Agent': 'Okta Event Hooks (gatehouse okta-emulator)' });
+  for (const { key, value } of hook.headers) headers.set(key, value);
+  if (hook.authScheme) headers.set(hook.authScheme.key, hook.authScheme.value);
+  return headers;
+}
+
+/** Why a hook call failed, for logs and API errors (never a header value). */
+export function describeFailure(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${HOOK_TIMEOUT_MS} ms`;
+  if (error instanceof Error) {
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code ? `connection failed (${code})` : `connection failed (${error.message})`;
+  }
+  return 'connection failed';
+}

@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import type { Directory } from '../directory/directory.ts';
+import { DirectoryError } from '../directory/errors.ts';
+import { authenticate, type ManagementEnv, type VerifyOrgAccessToken } from './auth.ts';
+import { errorBody, fromDirectoryError, OktaApiError, oktaError } from './errors.ts';
+import { eventHookRoutes } from './event-hooks.ts';
+import { groupRoutes } from './groups.ts';
+import { rateLimit } from './rate-limit.ts';
+import { userRoutes } from './users.ts';
+
+/** Options of {@link createManagementApp}. */
+export interface ManagementAppOptions {
+  /** The org's public base URL, for `Link` headers and `_links`. */
+  orgUrl: string;
+  /** Checks an access token of the org authorization server (service apps with `private_key_jwt`). */
+  verifyOrgAccessToken: VerifyOrgAccessToken;
+  /** The fetch used for event hook verification requests. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The Okta Management API subset as a Hono app serving `/api/v1/*`: users, groups, group
+ * membership and event hooks, with SSWS or OAuth 2.0 authentication, per-minute rate limits
+ * and Okta's error shapes. Compatible with `@okta/okta-sdk-nodejs` v8.
+ * @see https://developer.okta.com/docs/api/openapi/okta-management/guides/overview/
+ */
+export function createManagementApp(directory: Directory, options: ManagementAppOptions): Hono<ManagementEnv> {
+  const orgUrl = new URL(options.orgUrl).origin;
+  const app = new Hono<ManagementEnv>();
+
+  app.use(
+    '/api/v1/*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody('E0000022', 'The endpoint does not support the provided HTTP method'), 405, { Allow: methods.join(', ') }),
+    }),
+  );
+  app.use('/api/v1/*', async function requestId(c, next) {
+    c.header('X-Okta-Request-Id', crypto.randomUUID().replaceAll('-', ''));
+    await next();
+  });
+  app.use('/api/v1/*', authenticate(directory, options.verifyOrgAccessToken));
+  app.use('/api/v1/*', rateLimit({ perMinute: directory.rateLimitPerMinute }));
+
+  userRoutes(app, directory, orgUrl);
+  groupRoutes(app, directory, orgUrl);
+  eventHookRoutes(app, directory, orgUrl, { fetch: options.fetch });
+
+  // A route rather than notFound(): it must also answer when this app is mounted in another.
+  app.all('/api/v1/*', (c) => c.json(errorBody('E0000007', `Not found: Resource not found: ${c.req.path} (Endpoint)`), 404));
+  app.onError(function managementError(error, c) {
+    if (error instanceof OktaApiError) return oktaError(c, error);
+    if (error instanceof DirectoryError) return oktaError(c, fromDirectoryError(error));
+    // Anything else is a bug here, not the caller's fault: no detail leaves the server.
+    console.error('okta-emulator: Management API failure', error);
+    return c.json(errorBody('E0000009', 'Internal Server Error'), 500);
+  });
+  return app;
+}

@@ -1,0 +1,272 @@
+import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Directory } from '../directory/directory.ts';
+import type { OidcApp } from '../directory/types.ts';
+import { MessagePage, renderPage } from '../signin/views.tsx';
+import { recordIssuedToken, jwtAccessTokenHooks, type IssuedToken } from './access-tokens.ts';
+import { ACR_VALUES, requestsMfa } from './acr.ts';
+import { accountFinder, groupsClaimValue, scopeClaims } from './claims.ts';
+import { clientMetadata, userFacingApps } from './clients.ts';
+import { notFoundBody } from './errors.ts';
+import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
+import type { OidcStore } from './sqlite-adapter.ts';
+import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
+
+/** Path of the custom authorization server `default` under the org URL. */
+export const DEFAULT_AS_PATH = '/oauth2/default';
+
+/** Scopes the default authorization server knows (Okta's reserved scopes plus `groups`). */
+export const DEFAULT_AS_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'groups'];
+
+/** Cookie names of the hosted sign-in session (distinct from any app on the same host). */
+export const COOKIE_NAMES = { session: 'okta_emu_sid', interaction: 'okta_emu_interaction', resume: 'okta_emu_resume' };
+
+/** What both authorization servers are built from. */
+export interface ProviderSetup {
+  directory: Directory;
+  store: OidcStore;
+  /** Org URL, e.g. `http://localhost:9000`. */
+  orgUrl: string;
+  /** The directory's OIDC apps, with any redirect URIs added at run time (see Emulator.addRedirectUris). */
+  apps: () => OidcApp[];
+  /** Private signing JWKS, newest key first. */
+  jwks: { keys: Array<Record<string, unknown>> };
+  /** Public JWKS, for resolving presented JWT access tokens. */
+  publicJwks: () => { keys: Array<Record<string, unknown>> };
+  cookieKeys: string[];
+}
+
+// Cookie settings: httpOnly and SameSite=Lax keep them from scripts and cross-site posts;
+// signed with the persisted cookie keys so a restart keeps sessions.
+const COOKIE_OPTIONS = { httpOnly: true, sameSite: 'lax', signed: true, overwrite: true } as const;
+
+/**
+ * The custom authorization server `default` as Okta shapes it: issuer `<org>/oauth2/default`,
+ * endpoints `/v1/*`, PKCE S256 for every client, JWT access tokens for `api://default`,
+ * rotating refresh tokens, hosted sign-in at `/signin/<uid>`.
+ *
+ * @see https://developer.okta.com/docs/concepts/auth-servers/#custom-authorization-server
+ */
+export function createDefaultProvider(setup: ProviderSetup): Provider {
+  const { directory, store, orgUrl } = setup;
+  const settings = directory.authorizationServer;
+  const issuer = `${orgUrl}${DEFAULT_AS_PATH}`;
+  const audience = settings.audience;
+
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('mfa_required', 'the client asked for multifactor authentication', (ctx) => {
+      // Just signed in (possibly without a factor when `:ifpossible` allowed it): do not loop.
+      if (ctx.oidc.result?.['login']) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (!requestsMfa(ctx.oidc.params?.['acr_values'])) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return ctx.oidc.session?.amr?.includes('mfa')
+        ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+        : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+
+  // Okta issues refresh tokens for `offline_access` without `prompt=consent` (OIDC Core §11
+  // asks for it, and oidc-provider drops the scope otherwise). The request gets `consent` added
+  // (see withConsentForOfflineAccess) and the consent prompt's "was it requested" check is
+  // removed, so nothing is ever shown for it.
+  policy.get('consent')?.checks.remove('consent_prompt');
+
+  const accessTokenHooks = jwtAccessTokenHooks({
+    issuer,
+    audience,
+    publicJwks: setup.publicJwks,
+    isUserinfoRequest: () => Provider.ctx?.oidc?.route === 'userinfo',
+  });
+
+  const provider = new Provider(issuer, {
+    adapter: store.adapterFactory('default', {
+      AccessToken: accessTokenHooks,
+      RefreshToken: {
+        afterFind(payload) {
+          // Okta's "grace period for token rotation": a rotated refresh token keeps working for
+          // refreshTokenReuseGraceSeconds; after that its reuse is refused (and revokes the grant).
+          const consumed = payload.consumed;
+          const grace = directory.authorizationServer.refreshTokenReuseGraceSeconds;
+          if (typeof consumed === 'number' && Math.floor(Date.now() / 1000) - consumed < grace) {
+            const { consumed: _consumed, ...rest } = payload;
+            return rest;
+          }
+          return payload;
+        },
+      },
+    }),
+    clients: userFacingApps(setup.apps()).map((app) => clientMetadata(app)),
+    findAccount: accountFinder(directory, directory.orgId),
+    jwks: setup.jwks,
+    claims: { sid: null, ...scopeClaims(settings) },
+    scopes: DEFAULT_AS_SCOPES,
+    // Okta puts profile claims in the ID token of the code flow too.
+    conformIdTokenClaims: false,
+    acrValues: ACR_VALUES,
+    responseTypes: ['code'],
+    allowOmittingSingleRegisteredRedirectUri: false,
+    pkce: { required: () => true },
+    cookies: {
+      keys: setup.cookieKeys,
+      names: COOKIE_NAMES,
+      long: COOKIE_OPTIONS,
+      short: COOKIE_OPTIONS,
+    },
+    routes: {
+      authorization: '/v1/authorize',
+      token: '/v1/token',
+      jwks: '/v1/keys',
+      userinfo: '/v1/userinfo',
+      end_session: '/v1/logout',
+      revocation: '/v1/revoke',
+      introspection: '/v1/introspect',
+      pushed_authorization_request: '/v1/par',
+      device_authorization: '/v1/device/authorize',
+      code_verification: '/v1/device',
+      backchannel_authentication: '/v1/bc/authorize',
+      registration: '/v1/clients',
+      challenge: '/v1/challenge',
+      credential: '/v1/credential',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The confirmation page is never shown: finishLogout redirects right away.
+        logoutSource: async () => {},
+        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+          ctx.type = 'html';
+          ctx.body = await renderPage(MessagePage({ title: 'Signed out', message: 'You have been signed out.' }));
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => audience,
+        // Every access token is for the authorization server's audience, as at Okta.
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+          if (indicator !== audience) throw new errors.InvalidTarget();
+          return {
+            scope: DEFAULT_AS_SCOPES.join(' '),
+            audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: directory.authorizationServer.accessTokenLifetimeSeconds,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    interactions: {
+      policy,
+      url: (_ctx: unknown, interaction: { uid: string }) => `/signin/${interaction.uid}`,
+    },
+    // Okta does not ask first-party users for consent: grant what the client asked for.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session, params } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = ctx.oidc.result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
+      const { Grant } = ctx.oidc.provider;
+      let grant = grantId ? await Grant.find(grantId) : undefined;
+      if (!grant || grant.accountId !== session.accountId) {
+        grant = new Grant({ accountId: session.accountId, clientId: client.clientId });
+      }
+      const scope = typeof params?.['scope'] === 'string' ? params['scope'] : 'openid';
+      grant.addOIDCScope(scope);
+      grant.addResourceScope(audience, scope);
+      await grant.save();
+      return grant;
+    },
+    rotateRefreshToken: true,
+    // Okta's logout ends the sign-in session only: tokens already issued live until they expire.
+    expiresWithSession: async () => false,
+    ttl: {
+      AccessToken: settings.accessTokenLifetimeSeconds,
+      IdToken: settings.idTokenLifetimeSeconds,
+      RefreshToken: settings.refreshTokenLifetimeSeconds,
+      Grant: settings.refreshTokenLifetimeSeconds,
+      // 5 min: Okta's authorization code lifetime.
+      AuthorizationCode: 300,
+      // 1 h to finish signing in; 2 h session, Okta's default maximum session lifetime.
+      Interaction: 3600,
+      Session: 2 * 3600,
+    },
+    extraTokenClaims: async (ctx: KoaContextWithOIDC, token: Record<string, unknown>) => {
+      if (token['kind'] !== 'AccessToken') return undefined;
+      const scopes = String(token['scope'] ?? '').split(' ').filter(Boolean);
+      const source = ctx?.oidc?.entities?.['AuthorizationCode'] ?? ctx?.oidc?.entities?.['RefreshToken'];
+      const claims: Record<string, unknown> = {
+        ver: 1,
+        cid: token['clientId'],
+        uid: token['accountId'],
+        scp: scopes,
+        ...(typeof source?.authTime === 'number' ? { auth_time: source.authTime } : {}),
+      };
+      const current = directory.authorizationServer;
+      if (current.groupsClaim.enabled && scopes.includes('groups') && typeof token['accountId'] === 'string') {
+        claims[current.groupsClaim.name] = groupsClaimValue(directory, token['accountId'], current);
+      }
+      return claims;
+    },
+    formats: {
+      customizers: {
+        jwt: (_ctx: unknown, token: Record<string, unknown>, jwt: { payload: Record<string, unknown> }) => {
+          // Okta's access tokens: `sub` is the login, scopes as `scp`, client as `cid`.
+          const user = typeof token['accountId'] === 'string' ? directory.getUser(token['accountId']) : null;
+          if (user) jwt.payload['sub'] = user.profile.login;
+          delete jwt.payload['scope'];
+          delete jwt.payload['client_id'];
+        },
+      },
+    },
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris?: string[] }) =>
+      (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
+    renderError: async (ctx: KoaContextWithOIDC, out: Record<string, string>) => {
+      ctx.type = 'html';
+      ctx.body = await renderPage(
+        MessagePage({ title: 'Sign-in error', message: out['error_description'] ?? 'The request could not be completed.', details: out['error'] }),
+      );
+    },
+  });
+
+  provider.on('access_token.issued', (token: IssuedToken) => {
+    void recordIssuedToken(store.adapterFactory('default')('AccessToken'), token);
+  });
+
+  provider.use(jwtAccessTokensAtIntrospection({ paths: ['/v1/introspect', '/v1/revoke'], resolveId: accessTokenHooks.resolveId }));
+  const sessionCookie = { name: COOKIE_NAMES.session, options: COOKIE_OPTIONS };
+  provider.use(async function oktaEndpointShapes(ctx, next) {
+    if (ctx.method === 'GET' && ctx.path === '/v1/logout' && refuseLogoutWithoutHint(ctx)) return;
+    if (ctx.method === 'GET' && ctx.path === '/v1/authorize') withConsentForOfflineAccess(ctx);
+    await next();
+    if ('oidc' in ctx && ctx.oidc?.route === 'end_session' && ctx.status === 200) {
+      await finishLogout(ctx, { directory, sessionCookie });
+    } else if (ctx.status === 404 && ctx.body == null) {
+      ctx.status = 404;
+      ctx.type = 'application/json';
+      ctx.body = notFoundBody(`${DEFAULT_AS_PATH}${ctx.path}`);
+    }
+  });
+  return provider;
+}
+
+/**
+ * Adds `consent` to `prompt` when `offline_access` is asked for, so oidc-provider keeps the
+ * scope (Okta does not require `prompt=consent`). `prompt=none` is left alone: it cannot be
+ * combined with other values.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ */
+function withConsentForOfflineAccess(ctx: KoaContextWithOIDC): void {
+  const params = new URLSearchParams(ctx.querystring);
+  const scopes = (params.get('scope') ?? '').split(' ');
+  const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
+  if (!scopes.includes('offline_access') || prompts.includes('consent') || prompts.includes('none')) return;
+  if (params.getAll('prompt').length > 1) return; // duplicate parameters: oidc-provider refuses them
+  params.set('prompt', [...prompts, 'consent'].join(' '));
+  ctx.querystring = params.toString();
+  // The mount prefix is read back from originalUrl (see server.ts): keep the two in step.
+  const req = ctx.req as typeof ctx.req & { originalUrl?: string };
+  req.originalUrl = `${DEFAULT_AS_PATH}${ctx.url}`;
+}

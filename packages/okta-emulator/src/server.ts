@@ -1,0 +1,265 @@
+import { mkdirSync, mkdtempSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import type Provider from 'oidc-provider';
+import { Directory } from './directory/directory.ts';
+import { loadSeed } from './directory/seed.ts';
+import type { DirectorySeed } from './directory/types.ts';
+import { startEventHooks } from './hooks/delivery.ts';
+import { DEFAULT_KEY_GRACE_SECONDS, keyFilePath, loadKeys, providerJwks, rotateKeyFile, type KeyFile } from './keys.ts';
+import { createManagementApp } from './management/app.ts';
+import { createDefaultProvider, DEFAULT_AS_PATH, type ProviderSetup } from './provider/default-as.ts';
+import { notFoundBody } from './provider/errors.ts';
+import { createOrgProvider, orgAccessTokenVerifier } from './provider/org-as.ts';
+import { OidcStore } from './provider/sqlite-adapter.ts';
+import { createSignInApp } from './signin/app.tsx';
+
+/** Where the emulator reports what happens (never a token, code or secret). */
+export interface EmulatorLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Listen port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Listen address; default `127.0.0.1` (the emulator is a development tool). */
+  host?: string;
+  /** A seed object, or the path of a seed JSON file; default: the bundled demo seed. */
+  seed?: DirectorySeed | string;
+  /** Data directory (directory, keys, OIDC state); default: a fresh temporary directory, removed on close. */
+  dataDir?: string;
+  /** Public base URL when it differs from `http://localhost:<port>` (e.g. behind a proxy). */
+  publicUrl?: string;
+  /** How long a replaced signing key stays in the JWKS; default 7 days. */
+  keyGraceSeconds?: number;
+  /** Event hook retry delays (tests shorten them). */
+  hookRetryDelaysMs?: number[];
+  logger?: EmulatorLogger;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Org base URL, e.g. `http://localhost:9000`. */
+  url: string;
+  /** Issuer of the custom authorization server `default`: `<url>/oauth2/default`. */
+  issuer: string;
+  /** Issuer of the org authorization server: `<url>`. */
+  orgIssuer: string;
+  /** The data directory in use. */
+  dataDir: string;
+  directory: Directory;
+  /**
+   * Registers more redirect URIs for an app, for this run only (not persisted): for tests whose
+   * app listens on a port chosen at run time. Redirect URIs are still matched exactly, as Okta does.
+   */
+  addRedirectUris(clientId: string, uris: { redirectUris?: string[]; postLogoutRedirectUris?: string[] }): void;
+  /** Publishes a new signing key (older keys stay in the JWKS for the grace period). */
+  rotateKeys(): Promise<void>;
+  /** Stops serving and closes every resource (hooks, HTTP server, SQLite). */
+  close(): Promise<void>;
+}
+
+const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {} };
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function startsWithSegment(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * Starts the Okta emulator: the custom authorization server `default`, the org authorization
+ * server, the hosted sign-in pages, the Management API and Event Hooks on one HTTP server.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const logger = options.logger ?? SILENT;
+  const temporary = options.dataDir === undefined;
+  const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'okta-emulator-')) : resolve(options.dataDir as string);
+  mkdirSync(dataDir, { recursive: true });
+  let directory: Directory;
+  let store: OidcStore;
+  let keys: KeyFile;
+  try {
+    const seed = typeof options.seed === 'object' ? options.seed : loadSeed(options.seed);
+    directory = Directory.open({ dataDir, seed });
+    store = new OidcStore(dataDir);
+    keys = await loadKeys(dataDir);
+  } catch (error) {
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  const server = createServer();
+  const host = options.host ?? '127.0.0.1';
+  let port: number;
+  try {
+    port = await listen(server, options.port ?? 0, host);
+  } catch (cause) {
+    store.close();
+    directory.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    // Keep the system error code (EADDRINUSE, EACCES) for callers that branch on it.
+    throw Object.assign(new Error(`The emulator could not listen on ${host}:${options.port ?? 0}; choose another --port`, { cause }), {
+      code: (cause as NodeJS.ErrnoException).code,
+    });
+  }
+  const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const issuer = `${url}${DEFAULT_AS_PATH}`;
+
+  const publicJwks = () => ({
+    keys: keys.keys.map(({ jwk }) => {
+      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart } = jwk;
+      return publicPart;
+    }),
+  });
+
+  const addedUris = new Map<string, { redirectUris: string[]; postLogoutRedirectUris: string[] }>();
+  const apps = () =>
+    directory.listApps().map((app) => {
+      const added = addedUris.get(app.clientId);
+      return added
+        ? { ...app, redirectUris: [...app.redirectUris, ...added.redirectUris], postLogoutRedirectUris: [...app.postLogoutRedirectUris, ...added.postLogoutRedirectUris] }
+        : app;
+    });
+
+  let providers: { default: Provider; org: Provider; defaultListener: Listener; orgListener: Listener };
+  type Listener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  const build = () => {
+    const setup: ProviderSetup = { directory, store, orgUrl: url, apps, jwks: providerJwks(keys), publicJwks, cookieKeys: keys.cookieKeys };
+    const defaultProvider = createDefaultProvider(setup);
+    const orgProvider = createOrgProvider(setup);
+    for (const provider of [defaultProvider, orgProvider]) {
+      provider.on('server_error', (_ctx: unknown, error: Error) => logger.error(`oidc-provider server error: ${error.message}`));
+    }
+    providers = {
+      default: defaultProvider,
+      org: orgProvider,
+      defaultListener: defaultProvider.callback(),
+      orgListener: orgProvider.callback(),
+    };
+  };
+  build();
+
+  const reloadKeys = async () => {
+    const next = await loadKeys(dataDir);
+    const kids = (file: KeyFile) => file.keys.map((key) => key.jwk.kid).join(',');
+    if (kids(next) === kids(keys)) return;
+    keys = next;
+    build();
+    logger.info(`signing keys reloaded; signing with kid ${keys.keys[0]?.jwk.kid}`);
+  };
+  // Picks up `rotate-keys` run from another process against the same data directory.
+  const onKeyFileChange = () => {
+    reloadKeys().catch((error: Error) => logger.error(`could not reload signing keys: ${error.message}`));
+  };
+  watchFile(keyFilePath(dataDir), { interval: 1000 }, onKeyFileChange);
+
+  const verifyOrgAccessToken = orgAccessTokenVerifier({
+    orgUrl: url,
+    publicJwks,
+    appExists: (clientId) => directory.getApp(clientId) !== null,
+  });
+  // overrideGlobalObjects: false keeps Node's own Request/Response for everything else in the process.
+  const listenerOptions = { overrideGlobalObjects: false };
+  const management = getRequestListener(createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken }).fetch, listenerOptions);
+  const signIn = getRequestListener(
+    createSignInApp({ directory, provider: () => providers.default, csrfKey: keys.cookieKeys[0] ?? '' }).fetch,
+    listenerOptions,
+  );
+  const hooks = startEventHooks(directory, {
+    orgUrl: url,
+    ...(options.hookRetryDelaysMs ? { retryDelaysMs: options.hookRetryDelaysMs } : {}),
+    onDeliveryFailure: (failure) =>
+      logger.warn(`event hook ${failure.hookId} delivery of ${failure.eventType} failed (attempt ${failure.attempt}): ${failure.reason}`),
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const dispatch = (): Promise<void> | void => {
+      if (startsWithSegment(path, '/api/v1')) return management(req, res);
+      if (startsWithSegment(path, '/signin')) return signIn(req, res);
+      if (startsWithSegment(path, DEFAULT_AS_PATH)) {
+        // Mount the provider under its issuer path the way connect/express do: it reads the
+        // prefix back from `originalUrl` to build absolute URLs.
+        const original = req.url ?? '/';
+        const rest = original.slice(DEFAULT_AS_PATH.length);
+        (req as IncomingMessage & { originalUrl?: string }).originalUrl = original;
+        req.url = rest.startsWith('/') ? rest : `/${rest}`;
+        return providers.defaultListener(req, res);
+      }
+      if (startsWithSegment(path, '/oauth2/v1') || startsWithSegment(path, '/.well-known')) {
+        return providers.orgListener(req, res);
+      }
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(notFoundBody(path)));
+    };
+    Promise.resolve()
+      .then(dispatch)
+      .catch((error: Error) => {
+        logger.error(`request failed: ${error.message}`);
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify({ errorCode: 'E0000009', errorSummary: 'Internal Server Error' }));
+        } else {
+          res.destroy();
+        }
+      });
+  });
+
+  let closed = false;
+  return {
+    url,
+    issuer,
+    orgIssuer: url,
+    dataDir,
+    directory,
+    addRedirectUris(clientId, uris) {
+      if (!directory.getApp(clientId)) throw new TypeError(`addRedirectUris: no app with client id ${clientId}`);
+      const all = [...(uris.redirectUris ?? []), ...(uris.postLogoutRedirectUris ?? [])];
+      for (const uri of all) {
+        if (!URL.canParse(uri) || new URL(uri).hash) throw new TypeError(`addRedirectUris: ${uri} is not an absolute URI without fragment`);
+      }
+      const current = addedUris.get(clientId) ?? { redirectUris: [], postLogoutRedirectUris: [] };
+      current.redirectUris.push(...(uris.redirectUris ?? []));
+      current.postLogoutRedirectUris.push(...(uris.postLogoutRedirectUris ?? []));
+      addedUris.set(clientId, current);
+      build();
+    },
+    async rotateKeys() {
+      await rotateKeyFile(dataDir, options.keyGraceSeconds ?? DEFAULT_KEY_GRACE_SECONDS);
+      await reloadKeys();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      unwatchFile(keyFilePath(dataDir), onKeyFileChange);
+      await hooks.close();
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      // One turn of the event loop lets clients in this process (tests) see their pooled
+      // keep-alive sockets closed before anything reuses the port.
+      await new Promise((done) => setImmediate(done));
+      store.close();
+      directory.close();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
