@@ -301,3 +301,15 @@ describe('redactConfig', () => {
     assert.equal(redactConfig(load({ SESSION_SECRET: SECRET })).databaseUrl, 'file:./data/gatehouse.db');
   });
 });
+
+describe('AUTH_RATE_LIMIT_PER_MINUTE', () => {
+  it('defaults to 30 per minute and takes a positive whole number', () => {
+    assert.equal(load({}).rateLimit.authPerMinute, 30);
+    assert.equal(load({ AUTH_RATE_LIMIT_PER_MINUTE: '600' }).rateLimit.authPerMinute, 600);
+  });
+  it('refuses zero, fractions and words, naming the field', () => {
+    for (const bad of ['0', '1.5', 'many', '-3']) {
+      assert.deepEqual(fields(failure({ AUTH_RATE_LIMIT_PER_MINUTE: bad })), ['AUTH_RATE_LIMIT_PER_MINUTE']);
+    }
+  });
+});

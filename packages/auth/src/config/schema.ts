@@ -49,6 +49,8 @@ export interface GatehouseConfig {
   redisUrl: string | null;
   /** Okta group names granting each role; exact, case-sensitive. */
   roles: { admin: string[]; viewer: string[] };
+  /** Per-IP budget for `/auth/*` requests per minute (sign-in starts and callbacks). */
+  rateLimit: { authPerMinute: number };
   logLevel: string;
 }
 
@@ -124,6 +126,16 @@ const environmentSchema = z.object({
   REDIS_URL: text(),
   GATEHOUSE_ADMIN_GROUPS: text(),
   GATEHOUSE_VIEWER_GROUPS: text(),
+  // 30 per minute: a person signs in a handful of times an hour; a script is slowed to one try every 2 s.
+  AUTH_RATE_LIMIT_PER_MINUTE: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
+      .int({ error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
+      .min(1, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
+      .max(100000, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
+      .default(30),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -253,6 +265,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     databaseUrl,
     redisUrl,
     roles: { admin, viewer },
+    rateLimit: { authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -1,0 +1,81 @@
+/**
+ * The Gatehouse dashboard as a Hono app: security headers, metrics, CSRF and rate limiting in
+ * front; the auth middleware and `/auth/*` routes from `@gatehouse/auth/hono`; then the pages.
+ * Built from {@link AppDeps} so tests drive it with `app.request()` over real stores and auth.
+ * @see ARCHITECTURE.md "Routes"
+ */
+import { readFileSync } from 'node:fs';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { authRoutes, gatehouse } from '@gatehouse/auth/hono';
+import type { AuthEnv } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { errorHandler, notFound } from './errors.tsx';
+import { authRateLimit } from './middleware/rate-limit.tsx';
+import { cacheControl, csrfProtection, securityHeaders } from './middleware/security.ts';
+import { adminRoutes } from './routes/admin/index.tsx';
+import { apiRoutes } from './routes/api/index.ts';
+import { dashboardRoutes } from './routes/dashboards/index.tsx';
+import { homeRoutes } from './routes/home/index.tsx';
+import { opsRoutes } from './routes/ops/index.ts';
+import { profileRoutes } from './routes/profile/index.tsx';
+
+export type { AppDeps } from './deps.ts';
+
+const STYLESHEET = readFileSync(new URL('./static/app.css', import.meta.url), 'utf8');
+
+// 64 KiB: the largest form (new user) is well under 1 KiB; anything bigger is not ours.
+const MAX_BODY_BYTES = 64 * 1024;
+
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Logs one line per request: method, path (never the query: callbacks carry codes), status, time. */
+function requestLog(deps: AppDeps): MiddlewareHandler {
+  return async function logRequest(c, next) {
+    const started = performance.now();
+    await next();
+    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    // Probes and scrapes arrive every few seconds; they would drown the log at info level.
+    if (PROBE_PATHS.has(c.req.path) && c.res.status < 400) deps.logger.debug(line, 'request');
+    else deps.logger.info(line, 'request');
+  };
+}
+
+/**
+ * Builds the app. Order matters: metrics and headers wrap everything (so error pages carry them
+ * too); operator endpoints and the stylesheet need no session; CSRF runs before any handler that
+ * changes state, including `/auth/logout`.
+ */
+export function createApp(deps: AppDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>({ strict: false });
+
+  app.use('*', deps.metrics.middleware);
+  app.use('*', requestLog(deps));
+  app.use('*', securityHeaders(deps.config));
+  app.use('*', cacheControl());
+
+  app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  app.route('/', opsRoutes(deps));
+
+  app.use('*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new HTTPException(413, { message: 'Request body too large' });
+    },
+  }));
+  app.use('*', csrfProtection(deps.config));
+  app.use('/auth/*', authRateLimit(deps.authRateLimit));
+  app.use('*', gatehouse(deps.auth));
+
+  app.route('/auth', authRoutes(deps.auth));
+  app.route('/', homeRoutes(deps));
+  app.route('/dashboards', dashboardRoutes(deps));
+  app.route('/admin', adminRoutes(deps));
+  app.route('/profile', profileRoutes());
+  app.route('/api', apiRoutes());
+
+  app.notFound(notFound());
+  app.onError(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,71 @@
+/**
+ * The web layer's one mapping from thrown errors to responses: guard failures become the 403
+ * page or JSON, sign-in redirects and 401s pass through, bad forms are 400s, and only real bugs
+ * become the generic 500 page (logged, never shown).
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import type { AuthEnv, AuthState } from './auth.ts';
+import { CrossSiteRequestError } from './middleware/security.ts';
+import { BadFormError } from './routes/admin/actions.ts';
+import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, type SignInErrorInfo } from './views/status-pages.tsx';
+
+const isApi = (c: Context) => c.req.path === '/api' || c.req.path.startsWith('/api/');
+
+function authOf(c: Context<AuthEnv>): AuthState | null {
+  const auth = c.get('auth') as AuthState | undefined;
+  return auth ?? null;
+}
+
+/** An AccessDeniedError of the auth adapter (403 with the groups that would grant access). */
+function accessDenied(err: unknown): { needed: unknown; groupsThatGrant: string[] } | null {
+  if (!(err instanceof HTTPException) || err.status !== 403) return null;
+  const groups = (err as unknown as { groupsThatGrant?: unknown }).groupsThatGrant;
+  if (!Array.isArray(groups)) return null;
+  return { needed: (err as unknown as { needed?: unknown }).needed, groupsThatGrant: groups.filter((g): g is string => typeof g === 'string') };
+}
+
+/** `notFound` handler: the 404 page, or JSON under `/api`. */
+export function notFound(): NotFoundHandler<AuthEnv> {
+  return function notFoundPage(c) {
+    if (isApi(c)) return c.json({ error: 'not_found', message: 'No such API route.' }, 404);
+    return c.html(<NotFoundPage auth={authOf(c)} />, 404);
+  };
+}
+
+/** `onError` handler. */
+export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
+  return function renderError(err, c) {
+    const auth = authOf(c);
+    const denied = accessDenied(err);
+    if (denied) {
+      if (isApi(c)) return c.json({ error: 'forbidden', message: 'Your roles do not allow this.', needed: denied.needed ?? null }, 403);
+      if (!auth?.isAuthenticated) return c.html(<StatusPage status={403} title="Access denied"><p>You do not have access to this.</p></StatusPage>, 403);
+      return c.html(<ForbiddenPage auth={auth} groupsThatGrant={denied.groupsThatGrant} />, 403);
+    }
+    if (err instanceof CrossSiteRequestError) {
+      if (isApi(c)) return c.json({ error: 'cross_site_request', message: 'Cross-site request refused.' }, 403);
+      return c.html(<CrossSitePage auth={auth} />, 403);
+    }
+    if (err instanceof BadFormError) return c.html(<BadRequestPage auth={auth} message={err.message} />, 400);
+    if (err instanceof HTTPException && err.status < 500) {
+      // Guards' sign-in and step-up redirects and 401 JSON come with their own response.
+      if (err.res) return err.getResponse();
+      // hono's own 4xx (body limit, …) as a page.
+      if (isApi(c)) return c.json({ error: 'bad_request', message: err.message }, err.status);
+      return c.html(<StatusPage status={err.status} title="That request could not be used" auth={auth}><p>{err.message}.</p></StatusPage>, err.status);
+    }
+    const status = (err as { status?: unknown }).status;
+    const code = (err as { code?: unknown }).code;
+    if (err.name === 'AuthError' && typeof status === 'number' && status < 500 && typeof code === 'string') {
+      // An auth failure that escaped the auth routes' own rendering: show it as a sign-in error.
+      const info: SignInErrorInfo = { code, status, title: 'Sign-in problem', message: err.message, retryUrl: '/auth/login' };
+      if (isApi(c)) return c.json({ error: code.toLowerCase(), message: err.message }, status as 400);
+      return c.html(<SignInErrorPage error={info} />, status as 400);
+    }
+    logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, method: c.req.method, path: c.req.path }, 'unhandled error');
+    if (isApi(c)) return c.json({ error: 'internal_error', message: 'Something went wrong on our side.' }, 500);
+    return c.html(<ServerErrorPage />, 500);
+  };
+}

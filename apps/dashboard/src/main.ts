@@ -1,0 +1,44 @@
+/**
+ * Runs the dashboard alone: `node --import tsx apps/dashboard/src/main.ts`. Prints the redacted
+ * configuration, stops cleanly on Ctrl-C / SIGTERM, and exits with a readable message (no stack)
+ * when the configuration is wrong.
+ */
+import pino from 'pino';
+import { ConfigError, loadConfig, redactConfig } from '@gatehouse/auth/config';
+import { startDashboard } from './server.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error('Gatehouse cannot start: the configuration has problems.');
+      for (const issue of err.issues) console.error(`  - ${issue.field}: ${issue.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  logger.info({ config: redactConfig(config) }, 'configuration loaded');
+  const running = await startDashboard({ config, logger });
+  logger.info(`Gatehouse dashboard: ${config.appBaseUrl} (listening on ${running.url})`);
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Gatehouse dashboard failed to start:', err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

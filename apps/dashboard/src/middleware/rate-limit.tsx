@@ -1,0 +1,46 @@
+/**
+ * Per-IP rate limit on `/auth/*` (hono-rate-limiter, in-memory per instance): sign-in starts and
+ * callbacks are cheap to send and expensive to serve (IdP round trips, store writes).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { rateLimiter } from 'hono-rate-limiter';
+import type { RateLimitOptions } from '../deps.ts';
+import { TooManyRequestsPage } from '../views/status-pages.tsx';
+
+// 30 per minute: a person signs in a handful of times an hour; a script hammering the sign-in
+// endpoints is slowed to one attempt every two seconds.
+export const DEFAULT_AUTH_RATE_LIMIT: RateLimitOptions = { limit: 30, windowMs: 60_000 };
+
+/**
+ * The client's address from the socket. Forwarded headers are not trusted: without a known
+ * proxy in front, anyone could pick their own rate-limit bucket.
+ */
+export function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // `app.request()` in tests has no socket.
+    return 'unknown';
+  }
+}
+
+/** The `/auth/*` limiter with the friendly 429 page and `Retry-After`. */
+export function authRateLimit(options: RateLimitOptions = DEFAULT_AUTH_RATE_LIMIT): MiddlewareHandler {
+  const limiter = rateLimiter({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    standardHeaders: 'draft-6',
+    keyGenerator: clientAddress,
+    handler: async (c) => {
+      const info = c.get('rateLimit' as never) as { resetTime?: Date } | undefined;
+      const resetIn = info?.resetTime ? Math.ceil((info.resetTime.getTime() - Date.now()) / 1000) : Math.ceil(options.windowMs / 1000);
+      const retryAfter = Math.max(1, resetIn);
+      c.header('Retry-After', String(retryAfter));
+      return c.html(<TooManyRequestsPage retryAfterSeconds={retryAfter} />, 429);
+    },
+  });
+  return async function authRateLimit(c, next) {
+    return limiter(c, next);
+  };
+}

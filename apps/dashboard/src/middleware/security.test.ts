@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createHarness, SAME_ORIGIN, type Harness } from '../testing/harness.ts';
+
+describe('security headers', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(() => h.close());
+
+  test('every response carries the CSP, Referrer-Policy and X-Content-Type-Options; no HSTS on http', async () => {
+    const admin = await h.signIn('admin');
+    const responses = [
+      await h.request('/'),
+      await h.request('/admin', { cookie: admin.cookie }),
+      await h.request('/nope'),
+      await h.request('/healthz'),
+      await h.request('/static/app.css'),
+      await h.request('/dashboards?year=1999', { cookie: admin.cookie }),
+    ];
+    for (const res of responses) {
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'self'/);
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.doesNotMatch(csp, /unsafe-inline/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(csp, /form-action 'self' http:\/\/localhost:9000/);
+      assert.equal(res.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('strict-transport-security'), null);
+    }
+  });
+
+  test('signed-in pages and the API are never cached; the stylesheet may be', async () => {
+    const viewer = await h.signIn('viewer');
+    for (const path of ['/dashboards', '/profile', '/api/me']) {
+      const res = await h.request(path, { cookie: viewer.cookie });
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('cache-control'), 'no-store', path);
+    }
+    const css = await h.request('/static/app.css');
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.match(css.headers.get('cache-control') ?? '', /max-age/);
+  });
+
+  test('a cross-origin POST to an admin action is refused with the 403 page and changes nothing', async () => {
+    const admin = await h.signIn('admin');
+    const viewer = await h.signIn('viewer');
+    const attempts: Record<string, string>[] = [
+      { Origin: 'https://evil.example' },
+      { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      {},
+    ];
+    for (const headers of attempts) {
+      const res = await h.request(`/admin/sessions/${viewer.session.id}/revoke`, {
+        method: 'POST',
+        cookie: admin.cookie,
+        headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+      assert.equal(res.status, 403, JSON.stringify(headers));
+      assert.match(await res.text(), /This form was not sent from Gatehouse/);
+    }
+    const json = await h.request(`/admin/sessions/${viewer.session.id}/revoke`, {
+      method: 'POST',
+      cookie: admin.cookie,
+      headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(json.status, 403);
+    assert.notEqual(await h.deps.sessions.get(viewer.session.id), null, 'the session must survive');
+  });
+
+  test('the same POST from our own origin is accepted', async () => {
+    const admin = await h.signIn('admin');
+    const viewer = await h.signIn('viewer');
+    const res = await h.request(`/admin/sessions/${viewer.session.id}/revoke`, {
+      method: 'POST',
+      cookie: admin.cookie,
+      headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    assert.equal(res.status, 303);
+    assert.equal(await h.deps.sessions.get(viewer.session.id), null);
+  });
+
+  test('sign-out from another site is refused', async () => {
+    const viewer = await h.signIn('viewer');
+    const res = await h.request('/auth/logout', { method: 'POST', cookie: viewer.cookie, headers: { Origin: 'https://evil.example', 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
+    assert.equal(res.status, 403);
+    assert.notEqual(await h.deps.sessions.get(viewer.session.id), null);
+  });
+});
+
+describe('HSTS on https', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({ env: { APP_BASE_URL: 'https://gatehouse.example.com' } });
+  });
+  after(() => h.close());
+
+  test('an https base URL adds Strict-Transport-Security', async () => {
+    const res = await h.request('https://gatehouse.example.com/');
+    assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=31536000/);
+  });
+});
+
+describe('rate limit on /auth/*', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({ authRateLimit: { limit: 3, windowMs: 60_000 } });
+  });
+  after(() => h.close());
+
+  test('past the limit, /auth/* answers the friendly 429 page with Retry-After; other pages are not limited', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await h.request('/auth/logout')).status);
+    assert.ok(statuses.slice(0, 3).every((status) => status !== 429), String(statuses));
+    const limited = await h.request('/auth/login');
+    assert.equal(limited.status, 429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.match(await limited.text(), /Too many sign-in attempts/);
+    assert.match(limited.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal((await h.request('/')).status, 200);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * `/admin/health`: sign-in health — failures by reason over the last hour and day, the latest
+ * failures, and for each reason what it usually means and how to fix it in Okta.
+ */
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import { requirePermission } from '@gatehouse/auth/hono';
+import type { AuthEnv } from '../../auth.ts';
+import type { AppDeps } from '../../deps.ts';
+import { PageHeader, Stat } from '../../views/components.tsx';
+import { Layout } from '../../views/layout.tsx';
+import { AuditTable } from './audit.tsx';
+import { AdminNav } from './nav.tsx';
+import { adviceFor } from './reasons.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Advice text with `backticked` names shown as code. */
+const Advice: FC<{ text: string }> = ({ text }) => (
+  <>{text.split('`').map((part, index) => (index % 2 === 1 ? <code>{part}</code> : part))}</>
+);
+
+export interface ReasonCount {
+  reason: string;
+  hour: number;
+  day: number;
+  /** `failure`: the sign-in or request failed; `warning`: signed in, but e.g. without a usable groups claim. */
+  kind: 'failure' | 'warning';
+}
+
+// 1000: the audit log's page limit; a day with more flawed sign-ins than that is counted as 1000+.
+const WARNING_SCAN_LIMIT = 1000;
+
+/**
+ * Reasons with their counts over the last hour and day, busiest first: failures, plus sign-ins
+ * that succeeded with a problem (the auth core records `groups_claim_missing` on a successful
+ * sign-in that therefore got no role).
+ */
+export async function failureSummary(deps: AppDeps, now: number): Promise<ReasonCount[]> {
+  const hourAgo = now - HOUR_MS;
+  const dayAgo = now - 24 * HOUR_MS;
+  const [hour, day, flawed] = await Promise.all([
+    deps.audit.countFailuresByReason(hourAgo),
+    deps.audit.countFailuresByReason(dayAgo),
+    deps.audit.query({ type: 'signin.succeeded', since: dayAgo, limit: WARNING_SCAN_LIMIT }),
+  ]);
+  const reasons = new Map<string, ReasonCount>();
+  const entry = (reason: string, kind: ReasonCount['kind']) => {
+    const key = `${kind}:${reason}`;
+    let found = reasons.get(key);
+    if (!found) reasons.set(key, (found = { reason, hour: 0, day: 0, kind }));
+    return found;
+  };
+  for (const row of day) entry(row.reason, 'failure').day = row.count;
+  for (const row of hour) entry(row.reason, 'failure').hour = row.count;
+  for (const event of flawed) {
+    if (!event.reason) continue;
+    const row = entry(event.reason, 'warning');
+    row.day++;
+    if (event.at >= hourAgo) row.hour++;
+  }
+  return [...reasons.values()].sort((a, b) => b.day - a.day || a.reason.localeCompare(b.reason));
+}
+
+export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  app.get('/health', async (c) => {
+    const auth = requirePermission(c, 'audit:read');
+    const now = Date.now();
+    const [summary, latest, flawed] = await Promise.all([
+      failureSummary(deps, now),
+      deps.audit.query({ result: 'failure', limit: 20 }),
+      deps.audit.query({ type: 'signin.succeeded', since: now - 24 * HOUR_MS, limit: WARNING_SCAN_LIMIT }),
+    ]);
+    const latestFlawed = flawed.filter((event) => event.reason).slice(0, 10);
+    const total = (key: 'hour' | 'day') => summary.reduce((sum, row) => sum + row[key], 0);
+    return c.html(
+      <Layout title="Sign-in health" auth={auth} path="/admin/health">
+        <AdminNav current="/admin/health" />
+        <PageHeader title="Sign-in health" lead="Why sign-ins and requests fail, and what to change in Okta." />
+        <div class="stats">
+          <Stat label="Problems, last hour" value={total('hour')} />
+          <Stat label="Problems, last 24 hours" value={total('day')} />
+          <Stat label="Distinct reasons (24 h)" value={summary.length} />
+        </div>
+        <section class="card" aria-labelledby="reasons-title">
+          <h2 id="reasons-title">Problems by reason</h2>
+          {summary.length === 0 ? (
+            <p class="empty">No failures or flawed sign-ins in the last 24 hours.</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col" class="num">Last hour</th>
+                    <th scope="col" class="num">Last 24 h</th>
+                    <th scope="col">What it usually means</th>
+                    <th scope="col">How to fix it</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {summary.map((row) => {
+                    const advice = adviceFor(row.reason);
+                    return (
+                      <tr>
+                        <td><code>{row.reason}</code></td>
+                        <td>{row.kind === 'failure' ? <span class="badge badge--failure">failed</span> : <span class="badge badge--muted">signed in, no role</span>}</td>
+                        <td class="num">{row.hour}</td>
+                        <td class="num">{row.day}</td>
+                        <td><Advice text={advice.meaning} /></td>
+                        <td><Advice text={advice.fix} /></td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section class="card" aria-labelledby="latest-title">
+          <div class="card__header">
+            <h2 id="latest-title">Latest failures</h2>
+            <a href="/admin/audit?result=failure">All failures in the audit log</a>
+          </div>
+          <AuditTable events={latest} />
+        </section>
+        {latestFlawed.length > 0 && (
+          <section class="card" aria-labelledby="flawed-title">
+            <h2 id="flawed-title">Recent sign-ins with a problem</h2>
+            <AuditTable events={latestFlawed} />
+          </section>
+        )}
+      </Layout>,
+    );
+  });
+
+  return app;
+}

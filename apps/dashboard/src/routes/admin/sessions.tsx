@@ -1,0 +1,153 @@
+/**
+ * `/admin/sessions`: active sessions with browser/network summary; revoke one (POST) or all of a
+ * user's (step-up confirm page, then POST).
+ */
+import { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import { requirePermission, requireRecentAuth } from '@gatehouse/auth/hono';
+import { z } from 'zod';
+import type { AuthEnv, SessionRecord } from '../../auth.ts';
+import type { AppDeps } from '../../deps.ts';
+import { Flash, formatRelative, formatTime, PageHeader } from '../../views/components.tsx';
+import { Layout } from '../../views/layout.tsx';
+import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
+import { isSafeId, recordAdminAction, requireStepUp, STEP_UP } from './actions.ts';
+import { AdminNav } from './nav.tsx';
+
+const PAGE_SIZE = 50;
+
+const listQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  user: z.string().max(128).optional(),
+  done: z.string().max(40).optional(),
+});
+
+/** Sessions as a table with revoke buttons; used on the overview and the sessions page. */
+export const SessionsTable: FC<{ sessions: SessionRecord[]; now: number; currentSessionId: string | null; canRevoke: boolean }> = ({ sessions, now, currentSessionId, canRevoke }) => {
+  if (sessions.length === 0) return <p class="empty">No active sessions.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Started</th>
+            <th scope="col">Last seen</th>
+            <th scope="col">Browser</th>
+            <th scope="col">Network</th>
+            {canRevoke && <th scope="col"><span class="visually-hidden">Actions</span></th>}
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((session) => {
+            const who = session.user.email ?? session.user.name ?? session.user.sub;
+            return (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${encodeURIComponent(session.user.sub)}`}>{who}</a>
+                  {session.id === currentSessionId && <> <span class="badge badge--muted">this session</span></>}
+                  {session.roles.map((role) => <> <span class={`badge badge--${role}`}>{role}</span></>)}
+                </td>
+                <td>{formatTime(session.createdAt)}</td>
+                <td>{formatRelative(session.lastSeenAt, now)}</td>
+                <td>{session.userAgent ?? '—'}</td>
+                <td>{session.ip ?? '—'}</td>
+                {canRevoke && (
+                  <td>
+                    <div class="actions">
+                      <form method="post" action={`/admin/sessions/${encodeURIComponent(session.id)}/revoke`} class="inline-form">
+                        <button type="submit" class="button button--small button--ghost" title={`Revoke this session of ${who}`}>Revoke</button>
+                      </form>
+                      <a class="button button--small button--ghost" href={`/admin/users/${encodeURIComponent(session.user.sub)}/sessions/revoke`} aria-label={`Revoke all sessions of ${who}`}>Revoke all</a>
+                    </div>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+};
+
+export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  app.get('/sessions', async (c) => {
+    const auth = requirePermission(c, 'sessions:read');
+    const parsed = listQuery.safeParse(c.req.query());
+    if (!parsed.success) return c.html(<BadRequestPage auth={auth} message="The page number is not valid." back="/admin/sessions" />, 400);
+    const { page, user, done } = parsed.data;
+    const sub = user && isSafeId(user) ? user : undefined;
+    const [sessions, total] = await Promise.all([
+      deps.sessions.list({ ...(sub ? { sub } : {}), limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE }),
+      deps.sessions.count(),
+    ]);
+    const hasNext = sessions.length > PAGE_SIZE;
+    const base = sub ? `/admin/sessions?user=${encodeURIComponent(sub)}&` : '/admin/sessions?';
+    return c.html(
+      <Layout title="Sessions" auth={auth} path="/admin/sessions">
+        <AdminNav current="/admin/sessions" />
+        <Flash code={done} />
+        <section class="card" aria-labelledby="sessions-title">
+          <PageHeader title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
+          <SessionsTable sessions={sessions.slice(0, PAGE_SIZE)} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} />
+          <nav class="pagination" aria-label="Sessions pages">
+            {page > 1 && <a class="button button--ghost" href={`${base}page=${page - 1}`}>Previous</a>}
+            {hasNext && <a class="button button--ghost" href={`${base}page=${page + 1}`}>Next</a>}
+          </nav>
+        </section>
+      </Layout>,
+    );
+  });
+
+  app.post('/sessions/:id/revoke', async (c) => {
+    const auth = requirePermission(c, 'sessions:revoke');
+    const id = c.req.param('id');
+    if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
+    const session = await deps.sessions.get(id);
+    if (!session) return c.redirect('/admin/sessions?done=session-not-found', 303);
+    await deps.auth.sessions.revoke(id);
+    await recordAdminAction(deps, auth, 'session.revoke', session.user.sub, 'success', { targetEmail: session.user.email });
+    deps.logger.info({ action: 'session.revoke', admin: auth.user?.sub, target: session.user.sub }, 'admin revoked a session');
+    return c.redirect('/admin/sessions?done=session-revoked', 303);
+  });
+
+  // Step-up confirm page: the IdP round trip returns here, then the admin confirms with a POST.
+  app.get('/users/:id/sessions/revoke', async (c) => {
+    const auth = requirePermission(c, 'sessions:revoke');
+    const sub = c.req.param('id');
+    if (!isSafeId(sub)) return c.html(<NotFoundPage auth={auth} />, 404);
+    requireRecentAuth(c, STEP_UP);
+    const sessions = await deps.sessions.list({ sub, limit: 200 });
+    const who = sessions[0]?.user.email ?? sub;
+    return c.html(
+      <Layout title="Revoke all sessions" auth={auth} path="/admin/sessions" narrow>
+        <section class="card" aria-labelledby="confirm-title">
+          <h1 id="confirm-title" class="page-title">Revoke all sessions of {who}?</h1>
+          <p>{sessions.length === 1 ? 'One active session' : `${sessions.length} active sessions`} will end. The user must sign in again everywhere.</p>
+          <div class="actions">
+            <form method="post" action={`/admin/users/${encodeURIComponent(sub)}/sessions/revoke`} class="inline-form">
+              <button type="submit" class="button button--danger">Revoke all sessions</button>
+            </form>
+            <a class="button button--ghost" href="/admin/sessions">Cancel</a>
+          </div>
+        </section>
+      </Layout>,
+    );
+  });
+
+  app.post('/users/:id/sessions/revoke', async (c) => {
+    const auth = requirePermission(c, 'sessions:revoke');
+    const sub = c.req.param('id');
+    if (!isSafeId(sub)) return c.html(<NotFoundPage auth={auth} />, 404);
+    requireStepUp(c, `/admin/users/${encodeURIComponent(sub)}/sessions/revoke`);
+    const count = await deps.auth.sessions.revokeUser(sub);
+    await recordAdminAction(deps, auth, 'user.sessions.revoke', sub, 'success', { count });
+    deps.logger.info({ action: 'user.sessions.revoke', admin: auth.user?.sub, target: sub, count }, 'admin revoked all sessions of a user');
+    return c.redirect('/admin/sessions?done=user-sessions-revoked', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,90 @@
+/**
+ * Prometheus metrics (prom-client): process defaults, HTTP requests by route and status, auth
+ * events counted as the audit log records them, and the number of active sessions.
+ * Each app gets its own registry so several apps (tests) can live in one process.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent, AuditLog, SessionStore } from '../../auth.ts';
+
+export interface AppMetrics {
+  registry: Registry;
+  /** Middleware counting and timing every request by matched route (never the raw path). */
+  middleware: MiddlewareHandler;
+  /** Wraps an audit log so every recorded event also increments `gatehouse_auth_events_total`. */
+  countAuditEvents(log: AuditLog): AuditLog;
+}
+
+/** Keeps label values bounded: reasons are `[a-z0-9_]` codes, anything else is folded. */
+function label(value: string | undefined): string {
+  if (!value) return '';
+  return /^[a-z0-9_.:-]{1,64}$/i.test(value) ? value : 'other';
+}
+
+/** Creates the metrics of one app instance. */
+export function createMetrics(sessions: SessionStore): AppMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests by method, matched route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request duration by matched route.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const authEvents = new Counter({
+    name: 'gatehouse_auth_events_total',
+    help: 'Auth and admin audit events by type, result and reason.',
+    labelNames: ['type', 'result', 'reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gatehouse_active_sessions',
+    help: 'Unexpired sessions in the session store.',
+    registers: [registry],
+    async collect() {
+      this.set(await sessions.count());
+    },
+  });
+
+  const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+  return {
+    registry,
+    middleware: async function httpMetrics(c, next) {
+      const started = performance.now();
+      try {
+        await next();
+      } finally {
+        // The matched pattern (`/admin/sessions/:id/revoke`), so ids never become label values;
+        // unmatched paths share one label.
+        const pattern = routePath(c, -1);
+        const route = c.res.status === 404 || pattern === '' || pattern === '/*' || pattern === '*' ? 'unmatched' : pattern;
+        const method = methods.has(c.req.method) ? c.req.method : 'OTHER';
+        requests.inc({ method, route, status: String(c.res.status) });
+        duration.observe({ method, route }, (performance.now() - started) / 1000);
+      }
+    },
+    countAuditEvents(log) {
+      const record = async (event: AuditEvent) => {
+        await log.record(event);
+        authEvents.inc({ type: event.type, result: event.result, reason: label(event.reason) });
+      };
+      return {
+        record,
+        query: (query) => log.query(query),
+        countByDay: (type, since) => log.countByDay(type, since),
+        countFailuresByReason: (since) => log.countFailuresByReason(since),
+        close: () => log.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Starts the dashboard: config → stores → auth core → app → HTTP server, and closes all of it in
+ * reverse order. Used by `main.ts` (standalone), `scripts/start.ts` (`npm start`) and tests.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { createAuth } from '@gatehouse/auth';
+import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
+import { createApp } from './app.ts';
+import type { SessionStore } from './auth.ts';
+import type { RateLimitOptions } from './deps.ts';
+import { OktaDirectory } from './okta/directory.ts';
+import { createMetrics } from './routes/ops/metrics.ts';
+import { openStores } from './stores.ts';
+import { renderSignInError } from './views/status-pages.tsx';
+
+export interface StartDashboardOptions {
+  /** Defaults to `loadConfig()` (environment, `.env`, `NAME_FILE` secrets). */
+  config?: GatehouseConfig;
+  /** Overrides `config.port`; `0` picks a free port (tests). */
+  port?: number;
+  /** Host to bind; default all interfaces (`::`/`0.0.0.0`), as a container needs. */
+  hostname?: string;
+  logger?: Logger;
+  /** Per-IP limit on `/auth/*`; default `AUTH_RATE_LIMIT_PER_MINUTE` (30) per minute. */
+  authRateLimit?: RateLimitOptions;
+}
+
+export interface RunningDashboard {
+  /** Where the server listens locally, e.g. `http://localhost:3000` (users open `config.appBaseUrl`). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the dashboard server and resolves once it listens.
+ * @see ARCHITECTURE.md "Commands" and "Configuration"
+ */
+export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  const stores = await openStores(config);
+  try {
+    const metrics = createMetrics(stores.sessions);
+    const audit = metrics.countAuditEvents(stores.audit);
+    const auth = await createAuth(config, { sessions: stores.sessions, audit, logger: logger.child({ component: 'auth' }), renderError: renderSignInError });
+    const app = createApp({
+      config,
+      auth,
+      sessions: stores.sessions,
+      audit,
+      directory: OktaDirectory.fromConfig(config, logger),
+      metrics,
+      logger,
+      authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
+    });
+    const port = options.port ?? config.port;
+    const server = await listen(app.fetch, port, options.hostname);
+    const address = server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const url = `http://localhost:${boundPort}`;
+    logger.info({ url, appBaseUrl: config.appBaseUrl }, 'dashboard listening');
+    const stopPurge = schedulePurge(stores.sessions, logger);
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      close() {
+        closing ??= (async () => {
+          stopPurge();
+          await new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // Keep-alive connections would hold close() open until they time out.
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          });
+          await stores.close();
+          logger.info('dashboard stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+}
+
+// 10 min: expired sessions are already refused on validation; purging is housekeeping only.
+const PURGE_INTERVAL_MS = 600_000;
+
+/** Removes expired sessions periodically; the timer does not keep the process alive. */
+function schedulePurge(sessions: SessionStore, logger: Logger): () => void {
+  const timer = setInterval(function purgeExpiredSessions() {
+    sessions.purgeExpired().catch((err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'session purge failed'));
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function listen(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, port: number, hostname: string | undefined): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, ...(hostname ? { hostname } : {}) }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

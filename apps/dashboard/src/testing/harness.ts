@@ -1,0 +1,129 @@
+/**
+ * Test harness: the real app over real parts — SQLite stores in a fresh temp directory, the real
+ * auth core, real sessions created through its SessionManager — driven with `app.request()`.
+ * Optionally against the real Okta emulator (for the users pages, readiness and sign-in).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createAuth, resolveRoles } from '@gatehouse/auth';
+import { loadConfig } from '@gatehouse/auth/config';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { createApp } from '../app.ts';
+import type { Auth, GatehouseConfig, SessionRecord } from '../auth.ts';
+import type { AppDeps, RateLimitOptions } from '../deps.ts';
+import { OktaDirectory } from '../okta/directory.ts';
+import { createMetrics } from '../routes/ops/metrics.ts';
+import { openStores } from '../stores.ts';
+import { renderSignInError } from '../views/status-pages.tsx';
+
+export const APP_BASE_URL = 'http://localhost:3000';
+/** What a browser sends with a same-origin form post. */
+export const SAME_ORIGIN = { Origin: APP_BASE_URL, 'Sec-Fetch-Site': 'same-origin' } as const;
+
+export type DemoKind = keyof typeof DEMO_USERS;
+
+export interface HarnessOptions {
+  /** Start the real Okta emulator and point the config (issuer, API token) at it. */
+  emulator?: boolean;
+  /** Extra environment variables for `loadConfig`. */
+  env?: Record<string, string>;
+  authRateLimit?: RateLimitOptions;
+}
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  config: GatehouseConfig;
+  auth: Auth;
+  emulator: Emulator | null;
+  /** Every log line written during the test (JSON strings). */
+  logs: string[];
+  /** Creates a real session for a demo user; returns the `Cookie` header value. */
+  signIn(kind: DemoKind, options?: { authAgeSeconds?: number; amr?: string[] }): Promise<{ cookie: string; session: SessionRecord; token: string }>;
+  /** `app.request` on the app's base URL, with an optional cookie. */
+  request(path: string, init?: RequestInit & { cookie?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Builds the app on fresh stores; `close()` removes everything it created. */
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-'));
+  const emulator = options.emulator ? await startEmulator({ dataDir: join(dir, 'emulator') }) : null;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    APP_BASE_URL,
+    DATABASE_URL: `file:${join(dir, 'gatehouse.db')}`,
+    SESSION_SECRET: 'test-session-secret-0123456789-abcdefghij',
+    LOG_LEVEL: 'info',
+    ...(emulator ? { OKTA_ISSUER: emulator.issuer, OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET, OKTA_API_TOKEN: DEMO_API_TOKEN } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env, { envFile: false, cwd: dir });
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } }));
+  const stores = await openStores(config);
+  const metrics = createMetrics(stores.sessions);
+  const audit = metrics.countAuditEvents(stores.audit);
+  const auth = await createAuth(config, { sessions: stores.sessions, audit, logger, renderError: renderSignInError });
+  const deps: AppDeps = {
+    config,
+    auth,
+    sessions: stores.sessions,
+    audit,
+    directory: emulator ? OktaDirectory.fromConfig(config) : null,
+    metrics,
+    logger,
+    ...(options.authRateLimit ? { authRateLimit: options.authRateLimit } : {}),
+  };
+  const app = createApp(deps);
+
+  return {
+    app,
+    deps,
+    config,
+    auth,
+    emulator,
+    logs,
+    async signIn(kind, signInOptions = {}) {
+      const demo = DEMO_USERS[kind];
+      const { roles, groups } = resolveRoles([...demo.groups], config.roles);
+      const now = Date.now();
+      const { token, session } = await auth.sessions.create({
+        user: { sub: demo.id, email: demo.login, name: demo.name, groups },
+        roles,
+        claims: {
+          auth_time: Math.floor(now / 1000) - (signInOptions.authAgeSeconds ?? 3600),
+          amr: signInOptions.amr ?? ['pwd'],
+          preferred_username: demo.login,
+        },
+        // Opaque test strings: the app never reads the tokens; an hour ahead means no refresh.
+        tokens: { idToken: 'test-id-token', accessToken: 'test-access-token', refreshToken: null },
+        accessTokenExpiresAt: now + 3_600_000,
+        userAgent: 'Firefox on Linux',
+        ip: '203.0.113.0/24',
+      });
+      return { cookie: `${config.session.cookieName}=${token}`, session, token };
+    },
+    request(path, init = {}) {
+      const { cookie, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (cookie) headers.set('cookie', cookie);
+      return Promise.resolve(app.request(new URL(path, APP_BASE_URL).toString(), { ...rest, headers }));
+    },
+    async close() {
+      await stores.close();
+      await emulator?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A form post body. */
+export function form(fields: Record<string, string | string[]>): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) for (const item of Array.isArray(value) ? value : [value]) body.append(key, item);
+  return body;
+}
