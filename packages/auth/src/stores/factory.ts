@@ -1,34 +1,90 @@
 /**
- * Picks the stores the configuration asks for. Today: SQLite (`DATABASE_URL=file:…`, the default)
- * for sessions, login transactions and the audit log. PostgreSQL and Redis come in a later issue;
- * asking for them fails at start-up with a clear message instead of silently using SQLite.
+ * Picks the stores the configuration asks for:
+ * - `DATABASE_URL=file:…` (the default): SQLite for sessions, login transactions and the audit log;
+ * - `DATABASE_URL=postgres://…`: PostgreSQL for all three;
+ * - `REDIS_URL` set: Redis for sessions and login transactions, the audit log staying on
+ *   `DATABASE_URL` (SQLite file or PostgreSQL).
+ * A backend that cannot be reached at start-up fails with a {@link ConfigError} naming the variable
+ * and the host (never the password), instead of the first request failing later.
  */
 import { ConfigError } from '../config/errors.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import type { AuditLog, SessionStore, TransactionStore } from '../types.ts';
+import { PostgresAuditLog, PostgresSessionStore, type PostgresStoreOptions } from './postgres.ts';
+import { RedisSessionStore, type RedisStoreOptions } from './redis.ts';
 import { SqliteAuditLog, SqliteSessionStore } from './sqlite.ts';
 
-/** Opens the session/transaction store and the audit log; `close` closes both. */
-export async function openStores(config: GatehouseConfig): Promise<{ sessions: SessionStore & TransactionStore; audit: AuditLog; close(): Promise<void> }> {
-  if (config.redisUrl !== null) {
-    throw new ConfigError([{ field: 'REDIS_URL', message: 'REDIS_URL is not supported yet (the Redis session store comes in a later release); unset it to use the SQLite store' }]);
-  }
-  if (!config.databaseUrl.startsWith('file:')) {
-    throw new ConfigError([{ field: 'DATABASE_URL', message: 'DATABASE_URL: PostgreSQL is not supported yet (it comes in a later release); use file:./data/gatehouse.db (SQLite)' }]);
-  }
-  const sessions = SqliteSessionStore.open(config.databaseUrl);
-  let audit: AuditLog;
+/** What {@link openStores} returns; `close` closes every store it opened. */
+export interface OpenedStores {
+  sessions: SessionStore & TransactionStore;
+  audit: AuditLog;
+  close(): Promise<void>;
+}
+
+/** Per-backend options (error hooks for a logger; a schema or key prefix for tests). */
+export interface OpenStoresOptions {
+  postgres?: PostgresStoreOptions;
+  redis?: RedisStoreOptions;
+}
+
+type Field = 'DATABASE_URL' | 'REDIS_URL';
+
+/** `host:port/database` of a connection URL: enough for an operator, without user or password. */
+export function describeServer(url: string): string {
+  const parsed = URL.parse(url);
+  if (!parsed) return '(unparsable URL)';
+  return `${parsed.host || 'localhost'}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
+}
+
+/** The driver's reason, with the URL's password scrubbed should a driver ever echo it. */
+function reasonOf(error: unknown, url: string): string {
+  const message = error instanceof AggregateError && error.errors.length
+    ? error.errors.map((inner: unknown) => (inner instanceof Error ? inner.message : String(inner))).join('; ')
+    : error instanceof Error ? error.message : String(error);
+  const password = URL.parse(url)?.password;
+  return password ? message.split(password).join('[redacted]').split(decodeURIComponent(password)).join('[redacted]') : message;
+}
+
+/** Runs `open`; a failure becomes a start-up ConfigError naming `field` and the server. */
+async function connect<T>(field: Field, what: string, url: string, open: () => Promise<T>): Promise<T> {
   try {
-    audit = SqliteAuditLog.open(config.databaseUrl);
+    return await open();
   } catch (error) {
-    await sessions.close();
+    const message = `${field}: ${what} is not reachable at ${describeServer(url)} (${reasonOf(error, url)}); start it or fix ${field}`;
+    throw new ConfigError([{ field, message }], { cause: error });
+  }
+}
+
+const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** Opens the session/transaction store and the audit log the config names; `close` closes both. */
+export async function openStores(config: GatehouseConfig, options: OpenStoresOptions = {}): Promise<OpenedStores> {
+  const { databaseUrl, redisUrl } = config;
+  if (!databaseUrl.startsWith('file:') && !isPostgres(databaseUrl)) {
+    throw new ConfigError([{ field: 'DATABASE_URL', message: 'DATABASE_URL must be file:<path> (SQLite, e.g. file:./data/gatehouse.db) or postgres://user:password@host/db' }]);
+  }
+  if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) {
+    throw new ConfigError([{ field: 'REDIS_URL', message: 'REDIS_URL must be a redis:// or rediss:// URL' }]);
+  }
+
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const closeAll = async () => {
+    await Promise.allSettled(opened.map((store) => store.close()));
+  };
+  try {
+    const audit: AuditLog = isPostgres(databaseUrl)
+      ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresAuditLog.open(databaseUrl, options.postgres))
+      : SqliteAuditLog.open(databaseUrl);
+    opened.push(audit);
+    const sessions: SessionStore & TransactionStore = redisUrl !== null
+      ? await connect('REDIS_URL', 'Redis', redisUrl, () => RedisSessionStore.open(redisUrl, options.redis))
+      : isPostgres(databaseUrl)
+        ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresSessionStore.open(databaseUrl, options.postgres))
+        : SqliteSessionStore.open(databaseUrl);
+    opened.push(sessions);
+    return { sessions, audit, close: closeAll };
+  } catch (error) {
+    await closeAll();
     throw error;
   }
-  return {
-    sessions,
-    audit,
-    async close() {
-      await Promise.allSettled([sessions.close(), audit.close()]);
-    },
-  };
 }

@@ -1,0 +1,114 @@
+/**
+ * Test support (not shipped): the real PostgreSQL and Redis the store tests run against, an
+ * isolated schema / key prefix per store, and cleanup. A server that cannot be reached makes the
+ * tests FAIL with what to start or set; they never skip.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { describeServer } from './factory.ts';
+
+export const postgresUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const run = randomBytes(4).toString('hex');
+let counter = 0;
+
+const reason = (error: unknown) =>
+  error instanceof AggregateError && error.errors.length ? error.errors.map(String).join('; ') : error instanceof Error ? error.message : String(error);
+
+/** Ensures PostgreSQL answers, else throws an error saying what to start or set. */
+export async function requirePostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${describeServer(postgresUrl)} (${reason(error)}): start it (pg_ctlcluster 15 main start) or set GATEHOUSE_TEST_POSTGRES_URL`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * A raw connection for assertions on keys and cleanup. It does not reconnect, so an absent
+ * server makes it reject (with the socket's reason) instead of retrying until the test times out.
+ */
+export async function rawRedis(): Promise<Redis> {
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw cause ?? error;
+  }
+  return client;
+}
+
+/** Ensures Redis answers, else throws an error saying what to start or set. */
+export async function requireRedis(): Promise<void> {
+  let client: Redis;
+  try {
+    client = await rawRedis();
+  } catch (error) {
+    throw new Error(`Redis is not reachable at ${describeServer(redisUrl)} (${reason(error)}): start it (redis-server --daemonize yes) or set GATEHOUSE_TEST_REDIS_URL`);
+  }
+  client.disconnect();
+}
+
+const schemas: string[] = [];
+
+/** A schema name no other test (or parallel test file) uses; dropped by {@link dropTestSchemas}. */
+export function testSchema(): string {
+  const schema = `gh_test_${run}_${++counter}`;
+  schemas.push(schema);
+  return schema;
+}
+
+/** Drops every schema this process handed out (tables and all). */
+export async function dropTestSchemas(): Promise<void> {
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: postgresUrl });
+  try {
+    await client.connect();
+  } catch {
+    return; // unreachable: every test has already failed saying so, and nothing was created
+  }
+  try {
+    for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A Redis key prefix no other test uses; its keys are deleted by {@link deleteTestKeys}. */
+export function testKeyPrefix(): string {
+  return `gh-test:${run}:${++counter}:`;
+}
+
+/** Deletes every key this process created (all under `gh-test:<run>:`). */
+export async function deleteTestKeys(): Promise<void> {
+  let client: Redis;
+  try {
+    client = await rawRedis();
+  } catch {
+    return; // unreachable: every test has already failed saying so, and there is nothing to delete
+  }
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `gh-test:${run}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await client.quit();
+  }
+}
