@@ -32,7 +32,8 @@ export function sampleSession(overrides: Partial<SessionRecord> = {}, now = Date
   };
 }
 
-function sampleTransaction(overrides: Partial<LoginTransaction> = {}): LoginTransaction {
+/** A login transaction for store tests, with a state no other test uses; expires in 10 minutes. */
+export function sampleTransaction(overrides: Partial<LoginTransaction> = {}): LoginTransaction {
   const now = Date.now();
   return {
     state: `state-${++sequence}-${Math.random().toString(36).slice(2)}`,

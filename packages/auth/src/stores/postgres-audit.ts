@@ -5,8 +5,8 @@
  */
 import type pg from 'pg';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditFields, auditLimit } from './memory-audit.ts';
-import { openPostgresPool, type PostgresStoreOptions } from './postgres.ts';
+import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSelect, type AuditRow } from './audit-query.ts';
+import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
 
 const schemaSql = (s: string) => `
 CREATE TABLE IF NOT EXISTS ${s}auth_audit_events (
@@ -28,56 +28,17 @@ CREATE INDEX IF NOT EXISTS auth_audit_events_by_sub ON ${s}auth_audit_events (su
 CREATE INDEX IF NOT EXISTS auth_audit_events_by_email ON ${s}auth_audit_events (email, id);
 `;
 
-interface AuditRow {
-  id: string;
-  at: string;
-  type: AuditEventType;
-  result: 'success' | 'failure';
-  reason: string | null;
-  sub: string | null;
-  email: string | null;
-  session_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: string | null;
-}
-
-function toEvent(row: AuditRow): StoredAuditEvent {
-  return {
-    id: Number(row.id),
-    at: Number(row.at),
-    type: row.type,
-    result: row.result,
-    ...(row.reason === null ? {} : { reason: row.reason }),
-    ...(row.sub === null ? {} : { sub: row.sub }),
-    ...(row.email === null ? {} : { email: row.email }),
-    ...(row.session_id === null ? {} : { sessionId: row.session_id }),
-    ...(row.ip === null ? {} : { ip: row.ip }),
-    ...(row.user_agent === null ? {} : { userAgent: row.user_agent }),
-    ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as StoredAuditEvent['detail'] }),
-  };
-}
-
-// Each filter is a fixed SQL fragment with one placeholder; values never reach the SQL text.
-const FILTERS = {
-  before: 'id <',
-  sub: 'sub =',
-  email: 'email =',
-  type: 'type =',
-  result: 'result =',
-  since: 'at >=',
-  until: 'at <',
-} as const satisfies Partial<Record<keyof AuditQuery, string>>;
-
 /** Audit events in PostgreSQL; may share the sessions' database (and schema). */
 export class PostgresAuditLog implements AuditLog {
   readonly #pool: pg.Pool;
   readonly #table: string;
+  readonly #insert: string;
   #closed = false;
 
   private constructor(pool: pg.Pool, qualifier: string) {
     this.#pool = pool;
     this.#table = `${qualifier}auth_audit_events`;
+    this.#insert = auditInsertSql(this.#table, '$n');
   }
 
   /** Connects to `postgres://…` and creates the table if absent; rejects with the driver's error when unreachable. */
@@ -92,26 +53,12 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   async record(event: AuditEvent): Promise<void> {
-    const e = auditFields(event, event.at ?? Date.now());
-    await this.#query(
-      `INSERT INTO ${this.#table} (at, type, result, reason, sub, email, session_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [e.at, e.type, e.result, e.reason ?? null, e.sub ?? null, e.email ?? null, e.sessionId ?? null, e.ip ?? null, e.userAgent ?? null, e.detail === undefined ? null : JSON.stringify(e.detail)],
-    );
+    await this.#query(this.#insert, auditInsertValues(event));
   }
 
   async query(query: AuditQuery = {}): Promise<StoredAuditEvent[]> {
-    const clauses: string[] = [];
-    const values: unknown[] = [];
-    for (const [key, clause] of Object.entries(FILTERS) as Array<[keyof typeof FILTERS, string]>) {
-      const value = query[key];
-      if (value === undefined) continue;
-      values.push(value);
-      clauses.push(`${clause} $${values.length}`);
-    }
-    values.push(auditLimit(query.limit));
-    const where = clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '';
-    const rows = await this.#query<AuditRow>(`SELECT * FROM ${this.#table}${where} ORDER BY id DESC LIMIT $${values.length}`, values);
-    return rows.map(toEvent);
+    const { sql, values } = auditSelect(this.#table, query, '$n');
+    return (await this.#query<AuditRow<string>>(sql, values)).map(auditEventFromRow);
   }
 
   async countByDay(type: AuditEventType, since: number): Promise<Array<{ day: string; result: 'success' | 'failure'; count: number }>> {

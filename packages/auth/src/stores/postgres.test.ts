@@ -4,7 +4,7 @@ import pg from 'pg';
 import { runAuditLogConformance } from './audit-conformance.ts';
 import { runSessionStoreConformance, sampleSession } from './conformance.ts';
 import { PostgresAuditLog, PostgresSessionStore } from './postgres.ts';
-import { dropTestSchemas, postgresUrl, requirePostgres, testSchema } from './test-backends.ts';
+import { dropTestSchemas, itSharesOneBackend, postgresUrl, requirePostgres, testSchema } from './test-backends.ts';
 
 after(dropTestSchemas);
 
@@ -34,29 +34,9 @@ async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T>
 }
 
 describe('PostgresSessionStore specifics', () => {
-  it('two instances on one database see each other’s sessions, and exactly one takes a transaction', async () => {
+  itSharesOneBackend('database', () => {
     const schema = testSchema();
-    const [first, second] = await Promise.all([openSessions(schema), openSessions(schema)]);
-    try {
-      const session = sampleSession();
-      await first.create(session);
-      assert.deepEqual(await second.get(session.id), session);
-      await second.touch(session.id, session.lastSeenAt + 1000, session.expiresAt + 1000);
-      assert.equal((await first.get(session.id))?.expiresAt, session.expiresAt + 1000);
-      assert.equal(await second.count(), 1);
-
-      const now = Date.now();
-      const tx = { state: 'shared-state', codeVerifier: 'v', nonce: 'n', returnTo: '/', browserBinding: 'b', createdAt: now, expiresAt: now + 600_000 };
-      await first.putTransaction(tx);
-      const takes = Array.from({ length: 6 }, (_, i) => (i % 2 ? first : second).takeTransaction(tx.state));
-      const results = await Promise.all(takes);
-      assert.equal(results.filter((result) => result !== null).length, 1);
-
-      assert.equal(await second.deleteByUser(session.user.sub), 1);
-      assert.equal(await first.get(session.id), null);
-    } finally {
-      await Promise.all([first.close(), second.close()]);
-    }
+    return Promise.all([openSessions(schema), openSessions(schema)]);
   });
 
   it('creates the SQLite table and index names, stores only the secret hash, and keeps data across reopen', async () => {

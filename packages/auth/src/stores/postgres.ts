@@ -4,67 +4,16 @@
  * indexes), created if absent; every query is parameterised; `get` is a primary-key lookup.
  * The audit log is in `postgres-audit.ts`.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { pageBounds } from './memory.ts';
+import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
+import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 
 export { PostgresAuditLog } from './postgres-audit.ts';
+export { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
 
-/** Options shared by the PostgreSQL stores. */
-export interface PostgresStoreOptions {
-  /**
-   * Schema holding the tables, created if absent. Default: none, so names resolve through the
-   * connection's `search_path` (usually `public`; settable in the URL as
-   * `?options=-c%20search_path%3Dgatehouse`). Tests use one schema each to run in parallel.
-   */
-  schema?: string;
-  /** Most connections this store's pool opens (default 10). */
-  maxConnections?: number;
-  /** Told about errors of idle pooled connections (a restarted server, a dropped network). */
-  onError?: (error: Error) => void;
-}
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/**
- * Opens a pool and checks a connection can be made, running the schema SQL under a
- * transaction-scoped advisory lock so that instances starting together do not race on
- * `CREATE … IF NOT EXISTS` (which is not atomic in PostgreSQL). Returns the pool and the
- * qualifier to put before table names (`"schema".` or nothing).
- */
-export async function openPostgresPool(databaseUrl: string, options: PostgresStoreOptions, schemaSql: (qualifier: string) => string): Promise<{ pool: pg.Pool; qualifier: string }> {
-  if (options.schema !== undefined && !IDENTIFIER.test(options.schema)) throw new TypeError('PostgreSQL schema must be a lowercase identifier ([a-z_][a-z0-9_]*)');
-  const qualifier = options.schema === undefined ? '' : `"${options.schema}".`;
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: options.maxConnections ?? 10,
-    // 10 s: a start-up against an unreachable host must fail with a message, not hang.
-    connectionTimeoutMillis: 10_000,
-  });
-  // Without a listener, an idle client's error (server restart) would crash the process.
-  pool.on('error', (error) => options.onError?.(error));
-  try {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('gatehouse:schema'))");
-      if (options.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-      await client.query(schemaSql(qualifier));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw error;
-  }
-  return { pool, qualifier };
-}
-
-// Times are epoch ms in BIGINT (pg hands them back as strings; converted in toRecord). JSON is
+// Times are epoch ms in BIGINT (pg hands them back as strings; converted in sessionFromRow). JSON is
 // kept as TEXT, not JSONB, so records round-trip byte for byte (JSONB reorders keys and rejects \u0000).
 const schemaSql = (s: string) => `
 CREATE TABLE IF NOT EXISTS ${s}auth_sessions (
@@ -94,41 +43,12 @@ CREATE TABLE IF NOT EXISTS ${s}auth_login_transactions (
 CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON ${s}auth_login_transactions (expires_at);
 `;
 
-interface SessionRow {
-  id: string;
-  secret_hash: string;
-  user: string;
-  roles: string;
-  claims: string;
-  tokens: string;
-  access_token_expires_at: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  absolute_expires_at: string;
-  user_agent: string | null;
-  ip: string | null;
-}
-
-function toRecord(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    user: JSON.parse(row.user) as SessionRecord['user'],
-    roles: JSON.parse(row.roles) as SessionRecord['roles'],
-    claims: JSON.parse(row.claims) as SessionRecord['claims'],
-    tokens: row.tokens,
-    accessTokenExpiresAt: Number(row.access_token_expires_at),
-    createdAt: Number(row.created_at),
-    lastSeenAt: Number(row.last_seen_at),
-    expiresAt: Number(row.expires_at),
-    absoluteExpiresAt: Number(row.absolute_expires_at),
-    userAgent: row.user_agent,
-    ip: row.ip,
-  };
-}
-
-const COLUMNS = 'id, secret_hash, sub, "user", roles, claims, tokens, access_token_expires_at, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip';
+// `user` is a reserved word in PostgreSQL, so that column is always quoted.
+const column = (name: string) => (name === 'user' ? '"user"' : name);
+const COLUMNS = SESSION_COLUMNS.map(column).join(', ');
+const VALUES = SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+// $1 is the id; the updated columns follow from $2, in SESSION_UPDATE_COLUMNS order.
+const UPDATES = SESSION_UPDATE_COLUMNS.map((name, i) => `${column(name)} = $${i + 2}`).join(', ');
 // COLLATE "C": ties on created_at break by byte order of the id, as in SQLite and Redis.
 const NEWEST_FIRST = 'ORDER BY created_at DESC, id COLLATE "C" DESC';
 
@@ -146,10 +66,10 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
     const sessions = `${qualifier}auth_sessions`;
     const transactions = `${qualifier}auth_login_transactions`;
     this.#sql = {
-      insert: `INSERT INTO ${sessions} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      insert: `INSERT INTO ${sessions} (${COLUMNS}) VALUES (${VALUES})`,
       get: `SELECT ${COLUMNS} FROM ${sessions} WHERE id = $1`,
       touch: `UPDATE ${sessions} SET last_seen_at = $2, expires_at = $3 WHERE id = $1`,
-      update: `UPDATE ${sessions} SET sub = $2, "user" = $3, roles = $4, claims = $5, tokens = $6, access_token_expires_at = $7 WHERE id = $1`,
+      update: `UPDATE ${sessions} SET ${UPDATES} WHERE id = $1`,
       delete: `DELETE FROM ${sessions} WHERE id = $1`,
       deleteByUser: `DELETE FROM ${sessions} WHERE sub = $1`,
       list: `SELECT ${COLUMNS} FROM ${sessions} WHERE expires_at > $1 AND absolute_expires_at > $1 ${NEWEST_FIRST} LIMIT $2 OFFSET $3`,
@@ -179,27 +99,13 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    await this.#query(this.#sql.insert, [
-      session.id,
-      session.secretHash,
-      session.user.sub,
-      JSON.stringify(session.user),
-      JSON.stringify(session.roles),
-      JSON.stringify(session.claims),
-      session.tokens,
-      session.accessTokenExpiresAt,
-      session.createdAt,
-      session.lastSeenAt,
-      session.expiresAt,
-      session.absoluteExpiresAt,
-      session.userAgent,
-      session.ip,
-    ]);
+    const row = sessionToRow(session);
+    await this.#query(this.#sql.insert, SESSION_COLUMNS.map((name) => row[name]));
   }
 
   async get(id: string): Promise<SessionRecord | null> {
-    const row = (await this.#query<SessionRow>(this.#sql.get, [id])).rows[0];
-    return row ? toRecord(row) : null;
+    const row = (await this.#query<SessionRow<string>>(this.#sql.get, [id])).rows[0];
+    return row ? sessionFromRow(row) : null;
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void> {
@@ -207,15 +113,8 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
   }
 
   async update(session: SessionRecord): Promise<void> {
-    await this.#query(this.#sql.update, [
-      session.id,
-      session.user.sub,
-      JSON.stringify(session.user),
-      JSON.stringify(session.roles),
-      JSON.stringify(session.claims),
-      session.tokens,
-      session.accessTokenExpiresAt,
-    ]);
+    const row = sessionUpdateRow(session);
+    await this.#query(this.#sql.update, [row.id, ...SESSION_UPDATE_COLUMNS.map((name) => row[name])]);
   }
 
   async delete(id: string): Promise<void> {
@@ -230,9 +129,9 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
     const { limit, offset } = pageBounds(query.limit, query.offset);
     const now = Date.now();
     const result = query.sub === undefined
-      ? await this.#query<SessionRow>(this.#sql.list, [now, limit, offset])
-      : await this.#query<SessionRow>(this.#sql.listByUser, [now, limit, offset, query.sub]);
-    return result.rows.map(toRecord);
+      ? await this.#query<SessionRow<string>>(this.#sql.list, [now, limit, offset])
+      : await this.#query<SessionRow<string>>(this.#sql.listByUser, [now, limit, offset, query.sub]);
+    return result.rows.map(sessionFromRow);
   }
 
   async count(now = Date.now()): Promise<number> {

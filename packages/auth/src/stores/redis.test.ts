@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runSessionStoreConformance, sampleSession } from './conformance.ts';
+import type { Redis } from 'ioredis';
+import { runSessionStoreConformance, sampleSession, sampleTransaction } from './conformance.ts';
 import { RedisSessionStore } from './redis.ts';
-import { deleteTestKeys, rawRedis, redisUrl, requireRedis, testKeyPrefix } from './test-backends.ts';
+import { deleteTestKeys, itSharesOneBackend, rawRedis, redisUrl, requireRedis, testKeyPrefix } from './test-backends.ts';
 
 after(deleteTestKeys);
 
@@ -12,43 +13,31 @@ const openStore = async (keyPrefix = testKeyPrefix()) => {
   return RedisSessionStore.open(redisUrl, { keyPrefix });
 };
 
-const transaction = (state: string) => {
-  const now = Date.now();
-  return { state, codeVerifier: 'v', nonce: 'n', returnTo: '/', browserBinding: 'b', createdAt: now, expiresAt: now + 600_000 };
-};
+/** Runs `use` with a fresh store and a raw connection to look at its keys; closes both after. */
+async function withStore(use: (store: RedisSessionStore, redis: Redis, prefix: string) => Promise<void>): Promise<void> {
+  const prefix = testKeyPrefix();
+  const store = await openStore(prefix);
+  const redis = await rawRedis();
+  try {
+    await use(store, redis, prefix);
+  } finally {
+    await store.close();
+    await redis.quit();
+  }
+}
 
 it('Redis is reachable for the store tests', requireRedis);
 
 runSessionStoreConformance('RedisSessionStore', () => openStore());
 
 describe('RedisSessionStore specifics', () => {
-  it('two instances on one Redis see each other’s sessions, and exactly one takes a transaction', async () => {
+  itSharesOneBackend('Redis', () => {
     const prefix = testKeyPrefix();
-    const [first, second] = await Promise.all([openStore(prefix), openStore(prefix)]);
-    try {
-      const session = sampleSession();
-      await first.create(session);
-      assert.deepEqual(await second.get(session.id), session);
-      await second.touch(session.id, session.lastSeenAt + 1000, session.expiresAt + 1000);
-      assert.equal((await first.get(session.id))?.expiresAt, session.expiresAt + 1000);
-      assert.equal(await first.count(), 1);
-
-      await first.putTransaction(transaction('shared-state'));
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? first : second).takeTransaction('shared-state')));
-      assert.equal(results.filter((result) => result !== null).length, 1);
-
-      assert.equal(await second.deleteByUser(session.user.sub), 1);
-      assert.equal(await first.get(session.id), null);
-    } finally {
-      await Promise.all([first.close(), second.close()]);
-    }
+    return Promise.all([openStore(prefix), openStore(prefix)]);
   });
 
-  it('lets Redis expire sessions: the key expires at the earlier of idle and absolute expiry, and touch moves it', async () => {
-    const prefix = testKeyPrefix();
-    const store = await openStore(prefix);
-    const redis = await rawRedis();
-    try {
+  it('lets Redis expire sessions: the key expires at the earlier of idle and absolute expiry, and touch moves it', () =>
+    withStore(async (store, redis, prefix) => {
       const now = Date.now();
       const idleFirst = sampleSession({ expiresAt: now + 60_000, absoluteExpiresAt: now + 120_000 }, now);
       const absoluteFirst = sampleSession({ expiresAt: now + 60_000, absoluteExpiresAt: now + 30_000 }, now);
@@ -70,31 +59,17 @@ describe('RedisSessionStore specifics', () => {
       assert.equal(await redis.exists(`${prefix}session:${stale.id}`), 0);
       assert.equal(await store.get(stale.id), null);
       assert.equal(await store.purgeExpired(now), 1);
-    } finally {
-      await store.close();
-      await redis.quit();
-    }
-  });
+    }));
 
-  it('keeps login transactions for 10 minutes under tx:<state>', async () => {
-    const prefix = testKeyPrefix();
-    const store = await openStore(prefix);
-    const redis = await rawRedis();
-    try {
-      await store.putTransaction(transaction('ttl-state'));
+  it('keeps login transactions for 10 minutes under tx:<state>', () =>
+    withStore(async (store, redis, prefix) => {
+      await store.putTransaction(sampleTransaction({ state: 'ttl-state' }));
       const ttl = await redis.pttl(`${prefix}tx:ttl-state`);
       assert.ok(ttl > 590_000 && ttl <= 600_000, `PTTL was ${ttl}`);
-    } finally {
-      await store.close();
-      await redis.quit();
-    }
-  });
+    }));
 
-  it('prunes index entries whose session vanished (eviction, manual deletion) when listing', async () => {
-    const prefix = testKeyPrefix();
-    const store = await openStore(prefix);
-    const redis = await rawRedis();
-    try {
+  it('prunes index entries whose session vanished (eviction, manual deletion) when listing', () =>
+    withStore(async (store, redis, prefix) => {
       const kept = sampleSession();
       const evicted = sampleSession();
       await store.create(kept);
@@ -105,11 +80,7 @@ describe('RedisSessionStore specifics', () => {
       assert.equal(await redis.zscore(`${prefix}sessions:by-created`, evicted.id), null);
       assert.equal(await redis.zscore(`${prefix}sessions:by-expiry`, evicted.id), null);
       assert.equal(await redis.sismember(`${prefix}user:${kept.user.sub}`, evicted.id), 0);
-    } finally {
-      await store.close();
-      await redis.quit();
-    }
-  });
+    }));
 
   it('moves a session between user indexes when a refresh changes its subject', async () => {
     const store = await openStore();

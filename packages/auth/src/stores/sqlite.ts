@@ -6,6 +6,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { pageBounds } from './memory.ts';
+import { SESSION_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 import { openSqlite } from './sqlite-database.ts';
 
 export { SqliteAuditLog } from './sqlite-audit.ts';
@@ -41,41 +42,9 @@ CREATE TABLE IF NOT EXISTS auth_login_transactions (
 CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON auth_login_transactions (expires_at);
 `;
 
-interface SessionRow {
-  id: string;
-  secret_hash: string;
-  user: string;
-  roles: string;
-  claims: string;
-  tokens: string;
-  access_token_expires_at: number;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  absolute_expires_at: number;
-  user_agent: string | null;
-  ip: string | null;
-}
-
-function toRecord(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    user: JSON.parse(row.user) as SessionRecord['user'],
-    roles: JSON.parse(row.roles) as SessionRecord['roles'],
-    claims: JSON.parse(row.claims) as SessionRecord['claims'],
-    tokens: row.tokens,
-    accessTokenExpiresAt: row.access_token_expires_at,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-    userAgent: row.user_agent,
-    ip: row.ip,
-  };
-}
-
-const COLUMNS = 'id, secret_hash, sub, user, roles, claims, tokens, access_token_expires_at, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip';
+const COLUMNS = SESSION_COLUMNS.join(', ');
+// Named parameters carry the column names, so the row objects of `rows.ts` bind as they are.
+const VALUES = SESSION_COLUMNS.map((name) => `:${name}`).join(', ');
 const LIVE = 'expires_at > :now AND absolute_expires_at > :now';
 
 /** Sessions and login transactions in SQLite (`node:sqlite`, WAL). */
@@ -92,7 +61,7 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
     db.exec(SCHEMA);
     const prepare = (sql: string) => db.prepare(sql);
     this.#statements = {
-      insert: prepare(`INSERT INTO auth_sessions (${COLUMNS}) VALUES (:id, :secret_hash, :sub, :user, :roles, :claims, :tokens, :access_token_expires_at, :created_at, :last_seen_at, :expires_at, :absolute_expires_at, :user_agent, :ip)`),
+      insert: prepare(`INSERT INTO auth_sessions (${COLUMNS}) VALUES (${VALUES})`),
       get: prepare(`SELECT ${COLUMNS} FROM auth_sessions WHERE id = ?`),
       touch: prepare('UPDATE auth_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?'),
       update: prepare('UPDATE auth_sessions SET sub = :sub, user = :user, roles = :roles, claims = :claims, tokens = :tokens, access_token_expires_at = :access_token_expires_at WHERE id = :id'),
@@ -117,27 +86,12 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    this.#statements.insert.run({
-      id: session.id,
-      secret_hash: session.secretHash,
-      sub: session.user.sub,
-      user: JSON.stringify(session.user),
-      roles: JSON.stringify(session.roles),
-      claims: JSON.stringify(session.claims),
-      tokens: session.tokens,
-      access_token_expires_at: session.accessTokenExpiresAt,
-      created_at: session.createdAt,
-      last_seen_at: session.lastSeenAt,
-      expires_at: session.expiresAt,
-      absolute_expires_at: session.absoluteExpiresAt,
-      user_agent: session.userAgent,
-      ip: session.ip,
-    });
+    this.#statements.insert.run(sessionToRow(session));
   }
 
   async get(id: string): Promise<SessionRecord | null> {
     const row = this.#statements.get.get(id) as SessionRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? sessionFromRow(row) : null;
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void> {
@@ -145,15 +99,7 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
   }
 
   async update(session: SessionRecord): Promise<void> {
-    this.#statements.update.run({
-      id: session.id,
-      sub: session.user.sub,
-      user: JSON.stringify(session.user),
-      roles: JSON.stringify(session.roles),
-      claims: JSON.stringify(session.claims),
-      tokens: session.tokens,
-      access_token_expires_at: session.accessTokenExpiresAt,
-    });
+    this.#statements.update.run(sessionUpdateRow(session));
   }
 
   async delete(id: string): Promise<void> {
@@ -170,7 +116,7 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
     const rows = query.sub === undefined
       ? this.#statements.list.all({ now, limit, offset })
       : this.#statements.listByUser.all({ sub: query.sub, now, limit, offset });
-    return (rows as unknown as SessionRow[]).map(toRecord);
+    return (rows as unknown as SessionRow[]).map(sessionFromRow);
   }
 
   async count(now = Date.now()): Promise<number> {

@@ -3,10 +3,16 @@
  * isolated schema / key prefix per store, and cleanup. A server that cannot be reached makes the
  * tests FAIL with what to start or set; they never skip.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { SessionStore, TransactionStore } from '../types.ts';
+import { sampleSession, sampleTransaction } from './conformance.ts';
 import { describeServer } from './factory.ts';
+
+type Store = SessionStore & TransactionStore;
 
 export const postgresUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -111,4 +117,33 @@ export async function deleteTestKeys(): Promise<void> {
   } finally {
     await client.quit();
   }
+}
+
+/**
+ * Registers the test every store meant for several instances (PostgreSQL, Redis) passes: two
+ * instances on one backend see each other's sessions, and of concurrent takes of one login
+ * transaction exactly one gets it. `openPair` opens both on one fresh schema or key prefix.
+ */
+export function itSharesOneBackend(backend: string, openPair: () => Promise<[Store, Store]>): void {
+  it(`two instances on one ${backend} see each other’s sessions, and exactly one takes a transaction`, async () => {
+    const [first, second] = await openPair();
+    try {
+      const session = sampleSession();
+      await first.create(session);
+      assert.deepEqual(await second.get(session.id), session);
+      await second.touch(session.id, session.lastSeenAt + 1000, session.expiresAt + 1000);
+      assert.equal((await first.get(session.id))?.expiresAt, session.expiresAt + 1000);
+      assert.equal(await second.count(), 1);
+
+      const tx = sampleTransaction();
+      await first.putTransaction(tx);
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? first : second).takeTransaction(tx.state)));
+      assert.equal(results.filter((result) => result !== null).length, 1);
+
+      assert.equal(await second.deleteByUser(session.user.sub), 1);
+      assert.equal(await first.get(session.id), null);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
 }
