@@ -7,11 +7,10 @@ import pino, { type Logger } from 'pino';
 import { createAuth } from '@gatehouse/auth';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
 import { createApp } from './app.ts';
-import type { SessionStore } from './auth.ts';
 import type { RateLimitOptions } from './deps.ts';
 import { OktaDirectory } from './okta/directory.ts';
 import { createMetrics } from './routes/ops/metrics.ts';
-import { openStores } from './stores.ts';
+import { openStores, schedulePurge } from './stores.ts';
 import { renderSignInError } from './views/status-pages.tsx';
 
 export interface StartDashboardOptions {
@@ -60,7 +59,9 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://localhost:${boundPort}`;
     logger.info({ url, appBaseUrl: config.appBaseUrl }, 'dashboard listening');
-    const stopPurge = schedulePurge(stores.sessions, logger);
+    const stopPurge = schedulePurge(stores.sessions, {
+      onError: (err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'session purge failed'),
+    });
 
     let closing: Promise<void> | undefined;
     return {
@@ -83,18 +84,6 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     await stores.close();
     throw err;
   }
-}
-
-// 10 min: expired sessions are already refused on validation; purging is housekeeping only.
-const PURGE_INTERVAL_MS = 600_000;
-
-/** Removes expired sessions periodically; the timer does not keep the process alive. */
-function schedulePurge(sessions: SessionStore, logger: Logger): () => void {
-  const timer = setInterval(function purgeExpiredSessions() {
-    sessions.purgeExpired().catch((err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'session purge failed'));
-  }, PURGE_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 function listen(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, port: number, hostname: string | undefined): Promise<ServerType> {

@@ -3,3 +3,4 @@
  * (`DATABASE_URL`, `REDIS_URL`), the audit log on `DATABASE_URL`.
  */
 export { openStores, type OpenedStores as OpenStores } from '@gatehouse/auth/stores/factory';
+export { schedulePurge } from '@gatehouse/auth/stores/purge';
