@@ -190,9 +190,24 @@ export function toAuthError(err: unknown, stage: OidcStage): AuthError {
   return new AuthError(stage === 'refresh' ? 'AUTH_REFRESH_FAILED' : 'AUTH_TOKEN_EXCHANGE_FAILED', { cause: err });
 }
 
-/** Keeps only `[a-z0-9_]` (OAuth error codes are ASCII words) so a hostile IdP value cannot reach logs raw. */
+// The error codes OAuth 2.0 and OpenID Connect define (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6,
+// RFC 6750 §3.1, RFC 8707 §2, RFC 9449 §12). A callback's `error` is whatever its sender wrote.
+const OAUTH_ERROR_CODES = new Set([
+  'invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error',
+  'temporarily_unavailable', 'interaction_required', 'login_required', 'account_selection_required', 'consent_required',
+  'invalid_request_uri', 'invalid_request_object', 'request_not_supported', 'request_uri_not_supported', 'registration_not_supported',
+  'invalid_client', 'invalid_grant', 'unsupported_grant_type', 'invalid_token', 'insufficient_scope', 'invalid_target',
+  'invalid_dpop_proof', 'use_dpop_nonce',
+]);
+
+/**
+ * An OAuth error code for audit reasons and logs: one of the defined codes, else `other` — so a
+ * forged callback cannot write its own words (or grow the set of reasons) in the audit log.
+ */
 function safeToken(value: unknown): string {
-  return typeof value === 'string' ? value.toLowerCase().replace(/[^a-z0-9_]/g, '').slice(0, 64) || 'unknown' : 'unknown';
+  if (typeof value !== 'string') return 'unknown';
+  const code = value.toLowerCase();
+  return OAUTH_ERROR_CODES.has(code) ? code : 'other';
 }
 
 function idpErrorDetail(error: unknown, description: unknown): string {

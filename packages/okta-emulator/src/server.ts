@@ -143,7 +143,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const defaultProvider = createDefaultProvider(setup);
     const orgProvider = createOrgProvider(setup);
     for (const provider of [defaultProvider, orgProvider]) {
-      provider.on('server_error', (_ctx: unknown, error: Error) => logger.error(`oidc-provider server error: ${error.message}`));
+      // The error's name and the path only: a message may quote a token or a stored payload, and
+      // the query string may hold a code or an id_token_hint.
+      provider.on('server_error', (ctx: { method?: string; path?: string } | undefined, error: Error) =>
+        logger.error(`oidc-provider server error: ${error.name} at ${ctx?.method ?? '?'} ${ctx?.path ?? '?'}`),
+      );
     }
     providers = {
       default: defaultProvider,
@@ -175,7 +179,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   // overrideGlobalObjects: false keeps Node's own Request/Response for everything else in the process.
   const listenerOptions = { overrideGlobalObjects: false };
-  const management = getRequestListener(createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken }).fetch, listenerOptions);
+  const management = getRequestListener(
+    createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken, logError: (message) => logger.error(message) }).fetch,
+    listenerOptions,
+  );
   const signIn = getRequestListener(
     createSignInApp({ directory, provider: () => providers.default, csrfKey: keys.cookieKeys[0] ?? '' }).fetch,
     listenerOptions,
@@ -211,7 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     Promise.resolve()
       .then(dispatch)
       .catch((error: Error) => {
-        logger.error(`request failed: ${error.message}`);
+        logger.error(`request failed: ${error.name} at ${req.method} ${path}`);
         if (!res.headersSent) {
           res.statusCode = 500;
           res.setHeader('Content-Type', 'application/json');

@@ -119,6 +119,8 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (!(err instanceof AuthError)) ctx.logger.error({ step: 'callback', ...errorSummary(err) }, 'sign-in failed: unexpected error');
     else ctx.logger.warn({ step: 'callback', ...errorSummary(error) }, 'sign-in failed');
     await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
-    return errorResponse(ctx, error, error.code === 'AUTH_METHOD_NOT_ALLOWED' ? null : loginUrl(tx?.returnTo ?? '/'), [['referrer-policy', 'no-referrer']]);
+    const wrongMethod = error.code === 'AUTH_METHOD_NOT_ALLOWED';
+    const headers: Array<[string, string]> = [['referrer-policy', 'no-referrer'], ...(wrongMethod ? [['allow', 'GET'] as [string, string]] : [])];
+    return errorResponse(ctx, error, wrongMethod ? null : loginUrl(tx?.returnTo ?? '/'), headers);
   }
 }

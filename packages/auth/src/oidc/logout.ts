@@ -15,7 +15,10 @@ import { isSameOriginRequest } from './csrf.ts';
 /** Handles `/auth/logout` for any method: POST signs out, anything else is a 405 page. */
 export async function handleLogout(ctx: FlowContext, request: Request): Promise<Response> {
   if (request.method !== 'POST') {
-    return errorResponse(ctx, new AuthError('AUTH_METHOD_NOT_ALLOWED'), null, [['allow', 'POST']]);
+    // A link or a prefetch cannot sign anyone out; operators still see the attempt.
+    const error = new AuthError('AUTH_METHOD_NOT_ALLOWED');
+    await ctx.audit.emit({ type: 'signout', result: 'failure', reason: error.reason, ...requestFields(request), detail: { method: request.method.slice(0, 16) } });
+    return errorResponse(ctx, error, null, [['allow', 'POST']]);
   }
   if (!isSameOriginRequest(request, ctx.config.appBaseUrl)) {
     const error = new AuthError('AUTH_CSRF');

@@ -33,9 +33,10 @@ export function startEventHooks(directory: Directory, options: EventHookOptions 
   const inFlight = new Set<Promise<void>>();
 
   const attempt = async (hook: EventHook, body: string): Promise<string | null> => {
-    const headers = hookHeaders(hook);
-    headers.set('Content-Type', 'application/json');
     try {
+      // Inside the try: a header value `Headers` refuses is reported like any failed attempt.
+      const headers = hookHeaders(hook);
+      headers.set('Content-Type', 'application/json');
       const response = await doFetch(hook.url, {
         method: 'POST',
         headers,

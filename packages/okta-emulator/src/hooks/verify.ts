@@ -13,10 +13,11 @@ export async function verifyEventHookEndpoint(
   options: { fetch?: typeof fetch } = {},
 ): Promise<{ verified: true } | { verified: false; reason: string }> {
   const challenge = randomBytes(24).toString('base64url');
-  const headers = hookHeaders(hook);
-  headers.set('X-Okta-Verification-Challenge', challenge);
   let response: Response;
   try {
+    // Inside the try: a stored header value `Headers` refuses is this hook's failure, not a crash.
+    const headers = hookHeaders(hook);
+    headers.set('X-Okta-Verification-Challenge', challenge);
     response = await (options.fetch ?? fetch)(hook.url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(HOOK_TIMEOUT_MS) });
   } catch (error) {
     return { verified: false, reason: describeFailure(error) };

@@ -17,6 +17,8 @@ export interface ManagementAppOptions {
   verifyOrgAccessToken: VerifyOrgAccessToken;
   /** The fetch used for event hook verification requests. */
   fetch?: typeof fetch;
+  /** Where unexpected failures are reported (the emulator's logger); default: nowhere. */
+  logError?: (message: string) => void;
 }
 
 /**
@@ -53,8 +55,9 @@ export function createManagementApp(directory: Directory, options: ManagementApp
   app.onError(function managementError(error, c) {
     if (error instanceof OktaApiError) return oktaError(c, error);
     if (error instanceof DirectoryError) return oktaError(c, fromDirectoryError(error));
-    // Anything else is a bug here, not the caller's fault: no detail leaves the server.
-    console.error('okta-emulator: Management API failure', error);
+    // Anything else is a bug here, not the caller's fault: no detail leaves the server, and the
+    // log gets the error's name and the route only (a message may quote the request's body).
+    options.logError?.(`Management API failure: ${error.name} at ${c.req.method} ${c.req.routePath}`);
     return c.json(errorBody('E0000009', 'Internal Server Error'), 500);
   });
   return app;

@@ -4,6 +4,7 @@ import type { Directory } from '../directory/directory.ts';
 import { DIRECTORY_EVENT_MESSAGES } from '../directory/events.ts';
 import type { CreateEventHookInput } from '../directory/event-hook-registry.ts';
 import type { EventHook } from '../directory/types.ts';
+import { HEADER_VALUE } from '../hooks/request.ts';
 import { verifyEventHookEndpoint } from '../hooks/verify.ts';
 import { requireScope, type ManagementEnv } from './auth.ts';
 import { readJson } from './body.ts';
@@ -14,11 +15,14 @@ const ELIGIBLE_EVENTS = new Set(Object.keys(DIRECTORY_EVENT_MESSAGES));
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const hookUri = z.url().refine((value) => {
-  const url = new URL(value);
+  // zod runs refinements even after z.url() failed: parse without throwing.
+  const url = URL.parse(value);
+  if (!url) return false;
   // Okta demands HTTPS; the emulator also allows plain HTTP to this machine, for local receivers.
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
 }, 'The URI must use HTTPS (plain HTTP is accepted for localhost only)');
-const header = z.object({ key: z.string().min(1).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'), value: z.string() });
+const headerValue = z.string().max(4096).regex(HEADER_VALUE, 'must be an HTTP header value without control characters');
+const header = z.object({ key: z.string().min(1).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'), value: headerValue });
 
 const createBody = z.looseObject({
   name: z.string().trim().min(1, 'The field cannot be left blank').max(255),
@@ -34,7 +38,7 @@ const createBody = z.looseObject({
     config: z.looseObject({
       uri: hookUri,
       headers: z.array(header).nullable().optional(),
-      authScheme: z.object({ type: z.literal('HEADER'), key: header.shape.key, value: z.string() }).nullable().optional(),
+      authScheme: z.object({ type: z.literal('HEADER'), key: header.shape.key, value: headerValue }).nullable().optional(),
     }),
   }),
 });

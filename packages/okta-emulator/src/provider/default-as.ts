@@ -237,7 +237,12 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
   provider.use(jwtAccessTokensAtIntrospection({ paths: ['/v1/introspect', '/v1/revoke'], resolveId: accessTokenHooks.resolveId }));
   const sessionCookie = { name: COOKIE_NAMES.session, options: COOKIE_OPTIONS };
   provider.use(async function oktaEndpointShapes(ctx, next) {
-    if (ctx.method === 'GET' && ctx.path === '/v1/logout' && refuseLogoutWithoutHint(ctx)) return;
+    // Logout URLs carry the ID token (id_token_hint) and callbacks the code: no page here may
+    // hand its URL to another site in a Referer header.
+    ctx.set('Referrer-Policy', 'no-referrer');
+    // HEAD is routed as GET by oidc-provider: without this it would end a session with no hint.
+    const isGet = ctx.method === 'GET' || ctx.method === 'HEAD';
+    if (isGet && ctx.path === '/v1/logout' && refuseLogoutWithoutHint(ctx)) return;
     if (ctx.method === 'GET' && ctx.path === '/v1/authorize') withConsentForOfflineAccess(ctx);
     await next();
     if ('oidc' in ctx && ctx.oidc?.route === 'end_session' && ctx.status === 200) {

@@ -99,6 +99,8 @@ export function createOrgProvider(setup: ProviderSetup): Provider {
   provider.use(async function oktaNotFound(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
     await next();
     if (ctx.status === 404 && ctx.body == null) {
+      // Setting a body turns Koa's default 404 into a 200: keep the status explicit.
+      ctx.status = 404;
       ctx.type = 'application/json';
       ctx.body = notFoundBody(ctx.path);
     }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { InteractionModel, Provider } from 'oidc-provider';
 import type { Directory } from '../directory/directory.ts';
 import { userTarget } from '../directory/events.ts';
@@ -19,6 +20,10 @@ export interface SignInOptions {
   /** Secret for the forms' CSRF tokens. */
   csrfKey: string;
 }
+
+// 16 KiB: a sign-in form is a CSRF token, a login and a password (or a code); anything larger is
+// refused before it is read, so no request can make the emulator buffer megabytes.
+const MAX_FORM_BYTES = 16 * 1024;
 
 /** Interaction `result` key marking a verified password waiting for the second factor. */
 const PENDING = 'okta_emu_pending_mfa';
@@ -52,7 +57,7 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
   const csrfFor = (interaction: InteractionModel): string =>
     createHmac('sha256', options.csrfKey).update(`signin:${interaction.jti}`).digest('base64url');
 
-  const page = async (c: Context<Env>, body: Parameters<typeof renderPage>[0], status: 200 | 400 | 401 | 403 = 200) => {
+  const page = async (c: Context<Env>, body: Parameters<typeof renderPage>[0], status: 200 | 400 | 401 | 403 | 413 = 200) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     return c.html(await renderPage(body), status);
   };
@@ -116,6 +121,14 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
     const clientId = interaction.params['client_id'];
     return (typeof clientId === 'string' && directory.getApp(clientId)?.name) || 'the application';
   };
+
+  app.post(
+    '/signin/*',
+    bodyLimit({
+      maxSize: MAX_FORM_BYTES,
+      onError: (c) => page(c, MessagePage({ title: 'Sign-in form too large', message: 'The form sent was too large. Go back and try again.' }), 413),
+    }),
+  );
 
   app.get('/signin/:uid', async (c) => {
     const interaction = await interactionOf(c);
