@@ -73,8 +73,8 @@ export interface SessionListQuery {
 }
 
 /**
- * Session persistence. Every implementation (memory, SQLite; later Redis and PostgreSQL) must
- * pass the one conformance suite in `stores/conformance.ts`.
+ * Session persistence. Every implementation (memory, SQLite, Redis, PostgreSQL) must pass the
+ * one conformance suite in `stores/conformance.ts`.
  * `get` is the only call on the per-request path and must be a single indexed read.
  */
 export interface SessionStore {
@@ -94,6 +94,17 @@ export interface SessionStore {
   count(now?: number): Promise<number>;
   /** Removes expired sessions; returns how many. */
   purgeExpired(now?: number): Promise<number>;
+  /**
+   * Takes the lease `key` for `holder` for `ttlMs` milliseconds (a positive integer). Resolves
+   * `true` when the lease was free, had expired, or was already `holder`'s (its expiry then moves
+   * to now + `ttlMs`), and `false` while another holder has it. One atomic step, so of concurrent
+   * callers on every instance sharing the store exactly one gets it. A lease expires by itself,
+   * so a crashed holder blocks the others for at most `ttlMs`. Used to refresh tokens once per
+   * session across instances (`oidc/refresh.ts`).
+   */
+  acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives up the lease `key` if `holder` has it; a no-op otherwise (only the holder releases). */
+  releaseLease(key: string, holder: string): Promise<void>;
   /** Whether the backing store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

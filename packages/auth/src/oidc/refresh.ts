@@ -1,6 +1,8 @@
 /**
  * Server-side token refresh: before the access token expires (or when a caller needs a fresh
- * one), exactly once per session even under concurrent requests in this process. Rotation is
+ * one), exactly once per session even under concurrent requests — in this process (one flight
+ * per session) and across the instances sharing the store (a store lease around the token
+ * request; the others wait for its result). Rotation is
  * handled (a new refresh token replaces the old; none back keeps the old), and the refreshed ID
  * token updates user, claims, groups and roles — so a group removed in Okta takes effect here.
  * `invalid_grant` (revoked, expired, or reused refresh token) ends the session.
@@ -18,9 +20,27 @@ export const REFRESH_MARGIN_MS = 60_000;
 // After a transient failure (IdP down) or when the session has no refresh token, wait 30 s before
 // trying again, so a broken IdP costs one request per session per 30 s, not one per page view.
 const RETRY_AFTER_MS = 30_000;
+// 30 s lease: it must outlive the slowest refresh we allow — the token request and a JWKS refetch
+// at 10 s each (client.ts; discovery is done before taking it) — or a second instance would spend
+// the same refresh token; and a crashed instance holds up its sessions' refresh for at most this.
+export const REFRESH_LEASE_TTL_MS = 30_000;
+// Waiting for another instance's refresh: a store read every 100 ms, for at most the lease's ttl.
+const LEASE_POLL_MS = 100;
+const LEASE_POLLS = REFRESH_LEASE_TTL_MS / LEASE_POLL_MS;
+
+/** Whether `stored` carries tokens written after `seen` was read (someone refreshed meanwhile). */
+const refreshedSince = (stored: SessionRecord, seen: SessionRecord) =>
+  stored.tokens !== seen.tokens || stored.accessTokenExpiresAt > seen.accessTokenExpiresAt;
+
+const ended = (session: SessionRecord, now: number) => now >= session.expiresAt || now >= session.absoluteExpiresAt;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface RefreshOptions {
-  /** Refresh even if the access token is not due (a caller got a 401 from an API). */
+  /**
+   * Refresh even if the access token is not due (a caller got a 401 from an API) — unless the
+   * stored tokens were already replaced since the caller read `session`: those are returned as is.
+   */
   force?: boolean;
 }
 
@@ -30,18 +50,25 @@ export interface Refresher {
   /**
    * Returns the session with fresh tokens, refreshing if due (or forced); `null` when the session
    * has ended (expired, revoked, or the IdP refused the refresh token). Concurrent callers for the
-   * same session share one token request and all see the updated record.
+   * same session — in this process or on any instance sharing the store — share one token request
+   * and all see the updated record. When another instance's refresh does not finish within
+   * {@link REFRESH_LEASE_TTL_MS}, the stored session comes back unrefreshed (failed for this call only).
    */
   ensureFreshTokens(session: SessionRecord, options?: RefreshOptions): Promise<SessionRecord | null>;
 }
 
 /**
- * Creates the per-process refresher. Single flight is keyed by session id; instances sharing a
- * store may each refresh once (the IdP's refresh-token grace period absorbs that).
+ * Creates the refresher of this instance. Single flight is keyed by session id within the
+ * process; across instances sharing the store, the token request runs under the store lease
+ * `refresh:<sessionId>` ({@link REFRESH_LEASE_TTL_MS}), so one refresh token is spent once. An
+ * instance that finds the lease taken waits for the holder's result in the store.
+ * @see RFC 9700 §4.14.2 (a reused rotated refresh token may revoke the whole grant)
  */
 export function createRefresher(ctx: FlowContext): Refresher {
   const flights = new Map<string, Promise<SessionRecord | null>>();
   const retryAt = new Map<string, number>();
+  // Names this instance as the lease holder; random, so no two instances (or restarts) share it.
+  const holder = crypto.randomUUID();
   const isDue = (session: SessionRecord) => ctx.now() >= session.accessTokenExpiresAt - REFRESH_MARGIN_MS;
 
   async function endSession(session: SessionRecord, error: AuthError): Promise<null> {
@@ -52,12 +79,53 @@ export function createRefresher(ctx: FlowContext): Refresher {
     return null;
   }
 
-  async function refresh(id: string, force: boolean): Promise<SessionRecord | null> {
-    // Re-read: a flight that finished just before this one started may already have rotated the
-    // refresh token, and using the old one again would look like token theft to the IdP.
+  /**
+   * One flight: takes the lease and refreshes, or — while another instance holds it — waits for
+   * that instance's tokens to appear in the store. Each poll tries the lease again, so a holder
+   * that crashed (lease expired) or gave up without refreshing (IdP down) is taken over.
+   */
+  async function refresh(seen: SessionRecord, force: boolean): Promise<SessionRecord | null> {
+    const key = `refresh:${seen.id}`;
+    // Discover before taking the lease, so the lease covers only the token request; a failure
+    // here shows again (at once, through the client's backoff) under the lease and is handled there.
+    await ctx.client.configuration().catch(() => {});
+    for (let poll = 0; ; poll++) {
+      if (await ctx.store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS)) {
+        try {
+          return await refreshUnderLease(seen, force);
+        } finally {
+          // Best effort: a lease we fail to release expires by itself.
+          await ctx.store.releaseLease(key, holder).catch((err: unknown) => {
+            ctx.logger.warn({ sessionId: seen.id, ...errorSummary(err) }, 'refresh lease not released');
+          });
+        }
+      }
+      const stored = await ctx.store.get(seen.id);
+      if (!stored || ended(stored, ctx.now())) return null;
+      if (refreshedSince(stored, seen)) {
+        retryAt.delete(seen.id);
+        return stored;
+      }
+      if (poll >= LEASE_POLLS) {
+        // Failed for this request only: it goes on with the tokens it has; the session stays.
+        ctx.logger.warn({ sessionId: seen.id }, 'token refresh still in progress on another instance; going on without it');
+        await ctx.audit.emit({ type: 'refresh.failed', result: 'failure', reason: 'refresh_in_progress_elsewhere', sub: stored.user.sub, sessionId: seen.id });
+        return stored;
+      }
+      await pause(LEASE_POLL_MS);
+    }
+  }
+
+  async function refreshUnderLease(seen: SessionRecord, force: boolean): Promise<SessionRecord | null> {
+    const id = seen.id;
+    // Re-read under the lease: another flight (here or on another instance) that finished just
+    // before may already have rotated the refresh token, and using the old one again would look
+    // like token theft to the IdP.
     const current = await ctx.store.get(id);
     const now = ctx.now();
-    if (!current || now >= current.expiresAt || now >= current.absoluteExpiresAt) return null;
+    if (!current || ended(current, now)) return null;
+    // Refreshed since the caller read the session: those tokens are as fresh as a forced refresh.
+    if (refreshedSince(current, seen)) return current;
     if (!force && !isDue(current)) return current;
 
     let tokens: Awaited<ReturnType<typeof ctx.sessions.readTokens>>;
@@ -126,7 +194,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
       if (!force && (retryAt.get(session.id) ?? 0) > ctx.now()) return session;
       let flight = flights.get(session.id);
       if (!flight) {
-        flight = refresh(session.id, force).finally(() => flights.delete(session.id));
+        flight = refresh(session, force).finally(() => flights.delete(session.id));
         flights.set(session.id, flight);
       }
       return flight;

@@ -1,6 +1,5 @@
 /**
- * The one conformance suite every session store runs (memory and SQLite today; Redis and
- * PostgreSQL must pass it too). It pins the behaviour the session manager and the login flow rely
+ * The one conformance suite every session store runs (memory, SQLite, Redis and PostgreSQL). It pins the behaviour the session manager and the login flow rely
  * on, through the public `SessionStore`/`TransactionStore` interface only.
  */
 import assert from 'node:assert/strict';
@@ -196,6 +195,53 @@ export function runSessionStoreConformance(name: string, open: () => Promise<Sto
       const tabs = [sampleTransaction(), sampleTransaction({ returnTo: '/admin/users?q=zoë' }), sampleTransaction({ createdAt: 1, expiresAt: 2 })];
       for (const tx of tabs) await store.putTransaction(tx);
       for (const tx of [...tabs].reverse()) assert.deepEqual(await store.takeTransaction(tx.state), tx);
+    });
+
+    it('a lease is exclusive between two holders until its holder releases it', async () => {
+      assert.equal(await store.acquireLease('refresh:a', 'instance-1', 60_000), true);
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), false, 'held by instance-1');
+      assert.equal(await store.acquireLease('refresh:b', 'instance-2', 60_000), true, 'another key is another lease');
+      await store.releaseLease('refresh:a', 'instance-1');
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), true, 'free once released');
+      assert.equal(await store.acquireLease('refresh:a', 'instance-1', 60_000), false, 'now held by instance-2');
+    });
+
+    it('of concurrent acquisitions of one lease by different holders, exactly one wins', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.acquireLease('refresh:race', `instance-${i}`, 60_000)));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    it('a lease is re-entrant for its holder, and re-acquiring extends it', async () => {
+      assert.equal(await store.acquireLease('refresh:a', 'instance-1', 200), true);
+      assert.equal(await store.acquireLease('refresh:a', 'instance-1', 60_000), true, 'the holder gets its own lease again');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), false, 'the second acquisition moved the expiry past the first ttl');
+    });
+
+    it('a lease expires by itself after its ttl (a crashed holder never blocks the others)', async () => {
+      assert.equal(await store.acquireLease('refresh:a', 'crashed', 200), true);
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), false);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), true, 'free after 200 ms');
+      assert.equal(await store.acquireLease('refresh:a', 'crashed', 60_000), false, 'the late holder does not get it back');
+      assert.equal(await store.purgeExpired(), 0, 'purging removes no live lease');
+      assert.equal(await store.acquireLease('refresh:a', 'crashed', 60_000), false, 'still held by instance-2 after a purge');
+    });
+
+    it('only the holder releases a lease; releasing what one does not hold is a no-op', async () => {
+      await store.releaseLease('refresh:never', 'instance-1');
+      assert.equal(await store.acquireLease('refresh:a', 'instance-1', 60_000), true);
+      await store.releaseLease('refresh:a', 'instance-2');
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), false, 'still held by instance-1');
+      await store.releaseLease('refresh:a', 'instance-1');
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), true);
+    });
+
+    it('refuses a lease ttl that is not a positive whole number of milliseconds', async () => {
+      for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await assert.rejects(store.acquireLease('refresh:a', 'instance-1', ttl), RangeError, String(ttl));
+      }
+      assert.equal(await store.acquireLease('refresh:a', 'instance-2', 60_000), true, 'a refused call takes nothing');
     });
 
     it('pings while open and reports false once closed', async () => {

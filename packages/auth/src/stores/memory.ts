@@ -3,6 +3,7 @@
  * ones (the conformance suite checks it) and hand out copies, so callers cannot mutate stored state.
  */
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { leaseTtl } from './lease.ts';
 
 export { MemoryAuditLog } from './memory-audit.ts';
 
@@ -25,6 +26,7 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #byUser = new Map<string, Set<string>>();
   readonly #transactions = new Map<string, LoginTransaction>();
+  readonly #leases = new Map<string, { holder: string; expiresAt: number }>();
   #closed = false;
 
   #open(): void {
@@ -112,6 +114,10 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
     let purged = 0;
     for (const session of [...this.#sessions.values()]) if (expired(session, now) && this.#remove(session.id)) purged++;
     for (const [state, tx] of this.#transactions) if (now >= tx.expiresAt) this.#transactions.delete(state);
+    // Leases run on the store's own clock, never the caller's `now`: purging a live one would let
+    // a second holder in.
+    const clock = Date.now();
+    for (const [key, lease] of this.#leases) if (clock >= lease.expiresAt) this.#leases.delete(key);
     return purged;
   }
 
@@ -127,6 +133,22 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
     if (!tx) return null;
     this.#transactions.delete(state);
     return tx;
+  }
+
+  async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    this.#open();
+    const ttl = leaseTtl(ttlMs);
+    const now = Date.now();
+    // Synchronous check-and-set: with one event loop, two concurrent callers cannot both win.
+    const lease = this.#leases.get(key);
+    if (lease && lease.holder !== holder && now < lease.expiresAt) return false;
+    this.#leases.set(key, { holder, expiresAt: now + ttl });
+    return true;
+  }
+
+  async releaseLease(key: string, holder: string): Promise<void> {
+    this.#open();
+    if (this.#leases.get(key)?.holder === holder) this.#leases.delete(key);
   }
 
   async ping(): Promise<boolean> {

@@ -1,11 +1,13 @@
 /**
- * Sessions and login transactions in PostgreSQL (`DATABASE_URL=postgres://…`), for deployments
- * with several instances. Same tables as SQLite (`auth_sessions`, `auth_login_transactions`, same
- * indexes), created if absent; every query is parameterised; `get` is a primary-key lookup.
+ * Sessions, login transactions and leases in PostgreSQL (`DATABASE_URL=postgres://…`), for
+ * deployments with several instances. Same tables as SQLite (`auth_sessions`,
+ * `auth_login_transactions`, `auth_leases`, same indexes), created if absent; every query is
+ * parameterised; `get` is a primary-key lookup.
  * The audit log is in `postgres-audit.ts`.
  */
 import type pg from 'pg';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
 import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
@@ -41,6 +43,11 @@ CREATE TABLE IF NOT EXISTS ${s}auth_login_transactions (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON ${s}auth_login_transactions (expires_at);
+CREATE TABLE IF NOT EXISTS ${s}auth_leases (
+  name TEXT PRIMARY KEY NOT NULL,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
 `;
 
 // `user` is a reserved word in PostgreSQL, so that column is always quoted.
@@ -51,12 +58,15 @@ const VALUES = SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
 const UPDATES = SESSION_UPDATE_COLUMNS.map((name, i) => `${column(name)} = $${i + 2}`).join(', ');
 // COLLATE "C": ties on created_at break by byte order of the id, as in SQLite and Redis.
 const NEWEST_FIRST = 'ORDER BY created_at DESC, id COLLATE "C" DESC';
+// Leases run on the database server's clock (epoch ms), so instances whose clocks disagree still
+// agree on when a lease expires.
+const SERVER_NOW_MS = '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint';
 
-/** Sessions and login transactions in PostgreSQL, through a connection pool. */
+/** Sessions, login transactions and leases in PostgreSQL, through a connection pool. */
 export class PostgresSessionStore implements SessionStore, TransactionStore {
   readonly #pool: pg.Pool;
   readonly #sql: Record<
-    'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction',
+    'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction' | 'acquireLease' | 'releaseLease' | 'purgeLeases',
     string
   >;
   #closed = false;
@@ -65,6 +75,7 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
     this.#pool = pool;
     const sessions = `${qualifier}auth_sessions`;
     const transactions = `${qualifier}auth_login_transactions`;
+    const leases = `${qualifier}auth_leases`;
     this.#sql = {
       insert: `INSERT INTO ${sessions} (${COLUMNS}) VALUES (${VALUES})`,
       get: `SELECT ${COLUMNS} FROM ${sessions} WHERE id = $1`,
@@ -81,6 +92,15 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
       // One DELETE … RETURNING: a concurrent second DELETE waits on the row lock, then finds it
       // gone, so of two callbacks (on any number of instances) exactly one gets the transaction.
       takeTransaction: `DELETE FROM ${transactions} WHERE state = $1 RETURNING data`,
+      // One upsert: a concurrent second one waits on the row lock, then sees the first holder's
+      // unexpired row, updates nothing and returns no row — so exactly one instance gets the lease.
+      acquireLease: `INSERT INTO ${leases} AS lease (name, holder, expires_at) VALUES ($1, $2, ${SERVER_NOW_MS} + $3)
+        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+        WHERE lease.expires_at <= ${SERVER_NOW_MS} OR lease.holder = EXCLUDED.holder
+        RETURNING holder`,
+      releaseLease: `DELETE FROM ${leases} WHERE name = $1 AND holder = $2`,
+      // The server's clock, never the caller's `now`: purging a live lease would let a second holder in.
+      purgeLeases: `DELETE FROM ${leases} WHERE expires_at <= ${SERVER_NOW_MS}`,
     };
   }
 
@@ -140,6 +160,7 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
 
   async purgeExpired(now = Date.now()): Promise<number> {
     await this.#query(this.#sql.purgeTransactions, [now]);
+    await this.#query(this.#sql.purgeLeases, []);
     return (await this.#query(this.#sql.purge, [now])).rowCount ?? 0;
   }
 
@@ -150,6 +171,15 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
   async takeTransaction(state: string): Promise<LoginTransaction | null> {
     const row = (await this.#query<{ data: string }>(this.#sql.takeTransaction, [state])).rows[0];
     return row ? (JSON.parse(row.data) as LoginTransaction) : null;
+  }
+
+  async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const ttl = leaseTtl(ttlMs);
+    return (await this.#query(this.#sql.acquireLease, [key, holder, ttl])).rowCount === 1;
+  }
+
+  async releaseLease(key: string, holder: string): Promise<void> {
+    await this.#query(this.#sql.releaseLease, [key, holder]);
   }
 
   async ping(): Promise<boolean> {

@@ -8,12 +8,14 @@
  * - `sessions:by-created`, `sessions:by-expiry`: sorted sets for `list`, `count` and `purgeExpired`;
  *   members whose hash is gone are pruned lazily (by `purgeExpired` and `list`).
  * - `tx:<state>`: a login transaction (JSON), 10 min TTL, taken with `GETDEL`.
+ * - `lease:<key>`: a lease's holder, expired by Redis itself after the lease's ttl.
  * Multi-key writes run as Lua scripts, so every operation is atomic. Scripts compute some key names
  * from the prefix, so this targets a standalone (or primary/replica) Redis, not Redis Cluster.
  * Needs Redis 7.0 or newer (`PEXPIRETIME`; `GETDEL` is 6.2).
  */
 import { Redis } from 'ioredis';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 
 /** Options of {@link RedisSessionStore.open}. */
@@ -92,6 +94,19 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 redis.call('DEL', KEYS[1])
 return deleted`],
+  // KEYS: lease. ARGV: holder, ttl ms. SET NX PX takes a free (or expired: Redis deleted it) lease;
+  // the holder's own lease is extended instead. Returns 1 when the caller holds it.
+  ghLeaseAcquire: [1, `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`],
+  // KEYS: lease. ARGV: holder. Compare-and-delete: a lease that expired and was taken by another stays theirs.
+  ghLeaseRelease: [1, `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`],
   // KEYS: by-created, by-expiry. ARGV: now, batch size, session-key prefix, user-key prefix.
   ghPurge: [2, `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
@@ -304,6 +319,15 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
     // GETDEL is one atomic command: of concurrent callbacks on any instance, exactly one gets it.
     const data = await this.#open().getdel(`${this.#prefix}tx:${state}`);
     return data === null ? null : (JSON.parse(data) as LoginTransaction);
+  }
+
+  async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const ttl = leaseTtl(ttlMs);
+    return (await this.#open().ghLeaseAcquire(`${this.#prefix}lease:${key}`, holder, ttl)) === 1;
+  }
+
+  async releaseLease(key: string, holder: string): Promise<void> {
+    await this.#open().ghLeaseRelease(`${this.#prefix}lease:${key}`, holder);
   }
 
   async ping(): Promise<boolean> {

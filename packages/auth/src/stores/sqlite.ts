@@ -1,10 +1,11 @@
 /**
- * The embedded default stores on SQLite: sessions and login transactions (`auth_sessions`,
- * `auth_login_transactions`), and the audit log (`auth_audit_events`, see `sqlite-audit.ts`).
+ * The embedded default stores on SQLite: sessions, login transactions and leases (`auth_sessions`,
+ * `auth_login_transactions`, `auth_leases`), and the audit log (`auth_audit_events`, see `sqlite-audit.ts`).
  * All statements are prepared once; `get` is a primary-key lookup, per-user operations use an index.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 import { SESSION_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 import { openSqlite } from './sqlite-database.ts';
@@ -40,6 +41,11 @@ CREATE TABLE IF NOT EXISTS auth_login_transactions (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON auth_login_transactions (expires_at);
+CREATE TABLE IF NOT EXISTS auth_leases (
+  name TEXT PRIMARY KEY NOT NULL,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 const COLUMNS = SESSION_COLUMNS.join(', ');
@@ -51,7 +57,7 @@ const LIVE = 'expires_at > :now AND absolute_expires_at > :now';
 export class SqliteSessionStore implements SessionStore, TransactionStore {
   readonly #db: DatabaseSync;
   readonly #statements: Record<
-    'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction' | 'ping',
+    'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction' | 'acquireLease' | 'releaseLease' | 'purgeLeases' | 'ping',
     StatementSync
   >;
   #closed = false;
@@ -76,6 +82,15 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
       // DELETE … RETURNING is one atomic statement: of two concurrent callbacks (even from two
       // processes on the same file), exactly one gets the transaction.
       takeTransaction: prepare('DELETE FROM auth_login_transactions WHERE state = ? RETURNING data'),
+      // One upsert under SQLite's write lock: it writes (changes = 1) only when the lease is new,
+      // expired or already this holder's, so of two connections (or processes) exactly one wins.
+      acquireLease: prepare(
+        `INSERT INTO auth_leases (name, holder, expires_at) VALUES (:name, :holder, :expires_at)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE auth_leases.expires_at <= :now OR auth_leases.holder = excluded.holder`,
+      ),
+      releaseLease: prepare('DELETE FROM auth_leases WHERE name = ? AND holder = ?'),
+      purgeLeases: prepare('DELETE FROM auth_leases WHERE expires_at <= ?'),
       ping: prepare('SELECT 1 AS ok'),
     };
   }
@@ -125,6 +140,9 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
 
   async purgeExpired(now = Date.now()): Promise<number> {
     this.#statements.purgeTransactions.run(now);
+    // Leases run on the store's own clock, never the caller's `now`: purging a live one would let
+    // a second holder in.
+    this.#statements.purgeLeases.run(Date.now());
     return Number(this.#statements.purge.run({ now }).changes);
   }
 
@@ -135,6 +153,17 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
   async takeTransaction(state: string): Promise<LoginTransaction | null> {
     const row = this.#statements.takeTransaction.get(state) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as LoginTransaction) : null;
+  }
+
+  async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const ttl = leaseTtl(ttlMs);
+    // Every instance on one file runs on the same machine, hence the same clock.
+    const now = Date.now();
+    return Number(this.#statements.acquireLease.run({ name: key, holder, expires_at: now + ttl, now }).changes) === 1;
+  }
+
+  async releaseLease(key: string, holder: string): Promise<void> {
+    this.#statements.releaseLease.run(key, holder);
   }
 
   async ping(): Promise<boolean> {

@@ -122,7 +122,7 @@ export async function deleteTestKeys(): Promise<void> {
 /**
  * Registers the test every store meant for several instances (PostgreSQL, Redis) passes: two
  * instances on one backend see each other's sessions, and of concurrent takes of one login
- * transaction exactly one gets it. `openPair` opens both on one fresh schema or key prefix.
+ * transaction (or acquisitions of one lease) exactly one gets it. `openPair` opens both on one fresh schema or key prefix.
  */
 export function itSharesOneBackend(backend: string, openPair: () => Promise<[Store, Store]>): void {
   it(`two instances on one ${backend} see each other’s sessions, and exactly one takes a transaction`, async () => {
@@ -139,6 +139,13 @@ export function itSharesOneBackend(backend: string, openPair: () => Promise<[Sto
       await first.putTransaction(tx);
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? first : second).takeTransaction(tx.state)));
       assert.equal(results.filter((result) => result !== null).length, 1);
+
+      // Of the two instances racing for one lease, exactly one gets it; the other gets it once released.
+      const leases = await Promise.all([first.acquireLease('refresh:shared', 'first', 60_000), second.acquireLease('refresh:shared', 'second', 60_000)]);
+      assert.equal(leases.filter(Boolean).length, 1);
+      const [winner, loser] = leases[0] ? [first, second] : [second, first];
+      await winner.releaseLease('refresh:shared', winner === first ? 'first' : 'second');
+      assert.equal(await loser.acquireLease('refresh:shared', loser === first ? 'first' : 'second', 60_000), true);
 
       assert.equal(await second.deleteByUser(session.user.sub), 1);
       assert.equal(await first.get(session.id), null);

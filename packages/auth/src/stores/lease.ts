@@ -1,0 +1,14 @@
+/**
+ * What every store's lease (`SessionStore.acquireLease` / `releaseLease`) shares: the argument
+ * check. A lease is a short, self-expiring, per-key lock held by a named holder, used so that of
+ * several instances sharing a store only one does a piece of work at a time (a token refresh).
+ */
+
+/**
+ * Checks a lease time-to-live and returns it: a positive whole number of milliseconds. A zero,
+ * negative, fractional or non-finite ttl is a programming error, so it throws at the caller.
+ */
+export function leaseTtl(ttlMs: number): number {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('A lease ttl must be a positive whole number of milliseconds');
+  return ttlMs;
+}
