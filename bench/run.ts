@@ -15,6 +15,7 @@ import { createSessionManager, type SessionManager } from '../packages/auth/src/
 import { MemorySessionStore } from '../packages/auth/src/stores/memory.ts';
 import { SqliteSessionStore } from '../packages/auth/src/stores/sqlite.ts';
 import type { SessionStore } from '../packages/auth/src/types.ts';
+import { benchHttp } from './http.ts';
 
 const SESSIONS = 10_000;
 const VALIDATIONS = 50_000;
@@ -135,3 +136,7 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The same app over HTTP (bench/http.ts): emulator and dashboard in-process, loopback load.
+console.log('');
+await benchHttp();

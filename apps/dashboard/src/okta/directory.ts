@@ -8,26 +8,22 @@ import okta from '@okta/okta-sdk-nodejs';
 import type { Client, Group, User } from '@okta/okta-sdk-nodejs';
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../auth.ts';
+import { DirectoryError } from './errors.ts';
+import { checkServiceAppKey } from './private-key.ts';
+import { DirectoryRequestExecutor } from './request-executor.ts';
 
-export type DirectoryErrorCode =
-  | 'DIRECTORY_NOT_FOUND'
-  | 'DIRECTORY_INVALID'
-  | 'DIRECTORY_FORBIDDEN'
-  | 'DIRECTORY_RATE_LIMITED'
-  | 'DIRECTORY_UNAVAILABLE';
+export { DirectoryError, type DirectoryErrorCode } from './errors.ts';
 
-/** A Management API failure, reduced to what a page can show (no URL, no token). */
-export class DirectoryError extends Error {
-  override readonly name = 'DirectoryError';
-  readonly code: DirectoryErrorCode;
-  readonly status: number;
+/** The Okta API scopes the admin panel's calls need, one per call. */
+export type ManagementScope = 'okta.users.read' | 'okta.users.manage' | 'okta.groups.read' | 'okta.groups.manage';
 
-  constructor(code: DirectoryErrorCode, message: string, options: { cause?: unknown; status?: number } = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.status = options.status ?? 0;
-  }
-}
+/**
+ * The SDK client(s) behind a directory: one client for every call (an API token carries its
+ * admin's rights), or one per scope for a service app, so that each access token asks only for
+ * the scope its call needs — a read-only service app can still list users, and a missing scope
+ * is named in the error of the one action that needs it.
+ */
+export type DirectoryClients = Client | ((scope: ManagementScope) => Client);
 
 export interface DirectoryUser {
   id: string;
@@ -98,7 +94,11 @@ function toDirectoryError(err: unknown): DirectoryError {
   if (status === 404) return new DirectoryError('DIRECTORY_NOT_FOUND', detail || 'Not found in Okta.', { cause: err, status });
   if (status === 400) return new DirectoryError('DIRECTORY_INVALID', detail || 'Okta rejected the request.', { cause: err, status });
   if (status === 401 || status === 403) {
-    return new DirectoryError('DIRECTORY_FORBIDDEN', 'Okta refused the API credentials; check OKTA_API_TOKEN (or the service app key and its scopes).', { cause: err, status });
+    return new DirectoryError(
+      'DIRECTORY_FORBIDDEN',
+      'Okta refused the API credentials; check OKTA_API_TOKEN (its admin needs user and group administration), or for a service app its Okta API Scopes and its admin role.',
+      { cause: err, status },
+    );
   }
   if (status === 429) return new DirectoryError('DIRECTORY_RATE_LIMITED', 'Okta is rate-limiting the Management API; try again in a minute.', { cause: err, status });
   return new DirectoryError('DIRECTORY_UNAVAILABLE', 'Okta\'s Management API could not be reached.', { cause: err, status: Number.isFinite(status) ? status : 0 });
@@ -113,43 +113,49 @@ async function take<T>(collection: AsyncIterable<T | null>, max: number): Promis
   return items;
 }
 
+const MANAGEMENT_SCOPES: readonly ManagementScope[] = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage'];
+
 /** Users and groups of the Okta org, as the admin panel needs them. */
 export class OktaDirectory {
-  readonly #client: Client;
+  readonly #clientFor: (scope: ManagementScope) => Client;
 
-  constructor(client: Client) {
-    this.#client = client;
+  constructor(clients: DirectoryClients) {
+    this.#clientFor = typeof clients === 'function' ? clients : () => clients;
   }
 
   /**
-   * Builds the directory from config: an API token (`OKTA_API_TOKEN`) or a service app with a
-   * private key (`OKTA_MANAGEMENT_CLIENT_ID` + `OKTA_MANAGEMENT_PRIVATE_KEY`). `null` when neither
-   * is configured: the users pages then explain how to enable them.
+   * Builds the directory from config: a service app with a private key (`OKTA_MANAGEMENT_CLIENT_ID`
+   * + `OKTA_MANAGEMENT_PRIVATE_KEY`, `private_key_jwt`), else an API token (`OKTA_API_TOKEN`).
+   * `null` when neither is configured: the users pages then explain how to enable them.
+   * @throws Error at start-up when the service app is half-configured or its key is unreadable.
+   * @see https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/
    */
   static fromConfig(config: GatehouseConfig, logger?: Pick<Logger, 'warn'>): OktaDirectory | null {
-    const requestExecutor = new okta.DefaultRequestExecutor({ maxRetries: MAX_RETRIES, requestTimeout: REQUEST_TIMEOUT_MS });
-    requestExecutor.on('backoff', (_request: unknown, _response: unknown, _requestId: unknown, delayMs: unknown) => {
-      logger?.warn({ delayMs }, 'Okta Management API rate limit reached; retrying after X-Rate-Limit-Reset');
-    });
     const { orgUrl, apiToken, managementClientId, managementPrivateKey } = config.okta;
     if (!orgUrl) return null;
+    const common = () => ({
+      orgUrl,
+      requestExecutor: new DirectoryRequestExecutor({ maxRetries: MAX_RETRIES, requestTimeout: REQUEST_TIMEOUT_MS, logger }),
+      // No response cache: the SDK's keeps single-resource GETs forever, so a user changed in
+      // the Okta console or by another replica would show its old status here.
+      cacheMiddleware: null,
+    });
+    if (managementClientId && !managementPrivateKey) throw new Error('OKTA_MANAGEMENT_CLIENT_ID is set without OKTA_MANAGEMENT_PRIVATE_KEY: set both for a service app, or neither to use OKTA_API_TOKEN.');
+    if (managementPrivateKey && !managementClientId) throw new Error('OKTA_MANAGEMENT_PRIVATE_KEY is set without OKTA_MANAGEMENT_CLIENT_ID: set the service app\'s client ID too.');
     if (managementClientId && managementPrivateKey) {
-      return new OktaDirectory(new okta.Client({
-        orgUrl,
-        authorizationMode: 'PrivateKey',
-        clientId: managementClientId,
-        scopes: ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage'],
-        privateKey: managementPrivateKey,
-        requestExecutor,
-      }));
+      const privateKey = checkServiceAppKey(managementPrivateKey);
+      const clients = new Map<ManagementScope, Client>(
+        MANAGEMENT_SCOPES.map((scope) => [scope, new okta.Client({ ...common(), authorizationMode: 'PrivateKey', clientId: managementClientId, scopes: [scope], privateKey })]),
+      );
+      return new OktaDirectory((scope) => clients.get(scope)!);
     }
-    if (apiToken) return new OktaDirectory(new okta.Client({ orgUrl, token: apiToken, requestExecutor }));
+    if (apiToken) return new OktaDirectory(new okta.Client({ ...common(), token: apiToken }));
     return null;
   }
 
-  async #call<T>(work: () => Promise<T>): Promise<T> {
+  async #call<T>(scope: ManagementScope, work: (client: Client) => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await work(this.#clientFor(scope));
     } catch (err) {
       throw toDirectoryError(err);
     }
@@ -157,23 +163,23 @@ export class OktaDirectory {
 
   /** Users, optionally matching `query` (Okta's `q`: prefix of first name, last name or email). */
   listUsers(query?: string, max = MAX_LISTED): Promise<DirectoryUser[]> {
-    return this.#call(async () => {
+    return this.#call('okta.users.read', async (client) => {
       const params = query ? { q: query, limit: Math.min(max, 200) } : { limit: Math.min(max, 200) };
-      const users = await take(await this.#client.userApi.listUsers(params), max);
+      const users = await take(await client.userApi.listUsers(params), max);
       return users.map(toUser);
     });
   }
 
   getUser(id: string): Promise<DirectoryUser> {
-    return this.#call(async () => toUser(await this.#client.userApi.getUser({ userId: id }) as User));
+    return this.#call('okta.users.read', async (client) => toUser(await client.userApi.getUser({ userId: id }) as User));
   }
 
   listUserGroups(id: string): Promise<DirectoryGroup[]> {
-    return this.#call(async () => (await take(await this.#client.userApi.listUserGroups({ userId: id }), MAX_LISTED)).map(toGroup));
+    return this.#call('okta.users.read', async (client) => (await take(await client.userApi.listUserGroups({ userId: id }), MAX_LISTED)).map(toGroup));
   }
 
   listGroups(): Promise<DirectoryGroup[]> {
-    return this.#call(async () => (await take(await this.#client.groupApi.listGroups({ limit: 200 }), MAX_LISTED)).map(toGroup));
+    return this.#call('okta.groups.read', async (client) => (await take(await client.groupApi.listGroups({ limit: 200 }), MAX_LISTED)).map(toGroup));
   }
 
   /**
@@ -181,8 +187,8 @@ export class OktaDirectory {
    * PROVISIONED (Okta emails them an activation link).
    */
   createUser(user: NewUser): Promise<DirectoryUser> {
-    return this.#call(async () => {
-      const created = await this.#client.userApi.createUser({
+    return this.#call('okta.users.manage', async (client) => {
+      const created = await client.userApi.createUser({
         activate: true,
         body: {
           profile: { email: user.email, login: user.email, firstName: user.firstName, lastName: user.lastName },
@@ -195,14 +201,14 @@ export class OktaDirectory {
   }
 
   addToGroup(userId: string, groupId: string): Promise<void> {
-    return this.#call(() => this.#client.groupApi.assignUserToGroup({ groupId, userId }));
+    return this.#call('okta.groups.manage', (client) => client.groupApi.assignUserToGroup({ groupId, userId }));
   }
 
   removeFromGroup(userId: string, groupId: string): Promise<void> {
-    return this.#call(() => this.#client.groupApi.unassignUserFromGroup({ groupId, userId }));
+    return this.#call('okta.groups.manage', (client) => client.groupApi.unassignUserFromGroup({ groupId, userId }));
   }
 
   deactivate(userId: string): Promise<void> {
-    return this.#call(() => this.#client.userApi.deactivateUser({ userId, sendEmail: false }));
+    return this.#call('okta.users.manage', (client) => client.userApi.deactivateUser({ userId, sendEmail: false }));
   }
 }

@@ -23,14 +23,16 @@ const searchSchema = z.object({
 });
 
 /** Status of a directory failure: the admin's input (404/400) or Okta's side (502/503). */
-export function directoryStatus(err: DirectoryError): 400 | 404 | 502 | 503 {
+export function directoryStatus(err: DirectoryError): 400 | 403 | 404 | 503 {
   switch (err.code) {
     case 'DIRECTORY_NOT_FOUND':
       return 404;
     case 'DIRECTORY_INVALID':
       return 400;
     case 'DIRECTORY_FORBIDDEN':
-      return 502;
+      // Okta refused Gatehouse's own credentials (a missing scope or role): the admin cannot fix
+      // that by retrying, and it is not an outage.
+      return 403;
     default:
       return 503;
   }
@@ -40,9 +42,9 @@ export function directoryStatus(err: DirectoryError): 400 | 404 | 502 | 503 {
 export function directoryFailure(c: Context<AuthEnv>, deps: AppDeps, auth: AuthState, err: unknown): Response | Promise<Response> {
   if (!(err instanceof DirectoryError)) throw err;
   const status = directoryStatus(err);
-  if (status >= 500) deps.logger.warn({ code: err.code, status: err.status }, 'Okta Management API call failed');
+  if (status >= 500 || status === 403) deps.logger.warn({ code: err.code, status: err.status }, 'Okta Management API call failed');
   if (status === 404) return c.html(<NotFoundPage auth={auth} />, 404);
-  const title = status === 400 ? 'Okta did not accept that' : 'Okta could not be reached';
+  const title = status === 400 ? 'Okta did not accept that' : status === 403 ? 'Okta does not allow this' : 'Okta could not be reached';
   return c.html(
     <StatusPage status={status} title={title} auth={auth}>
       <p>{err.message}</p>
