@@ -1,0 +1,128 @@
+{{/*
+Chart name, truncated to 63 characters (DNS label limit).
+*/}}
+{{- define "gatehouse.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified app name: release-chart, unless the release name already contains the chart name.
+*/}}
+{{- define "gatehouse.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "gatehouse.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels.
+*/}}
+{{- define "gatehouse.labels" -}}
+helm.sh/chart: {{ include "gatehouse.chart" . }}
+{{ include "gatehouse.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Selector labels: stable for the life of a release (a Deployment's selector is immutable).
+*/}}
+{{- define "gatehouse.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gatehouse.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount to use.
+*/}}
+{{- define "gatehouse.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gatehouse.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret holding the app's secrets: the operator's existingSecret, or the one this chart makes.
+*/}}
+{{- define "gatehouse.secretName" -}}
+{{- if .Values.secrets.existingSecret }}
+{{- .Values.secrets.existingSecret }}
+{{- else }}
+{{- include "gatehouse.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference; the tag defaults to the chart's appVersion.
+*/}}
+{{- define "gatehouse.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+The Secret keys the pod needs, comma-separated. Each key is a variable name; the file is passed
+to the app as NAME_FILE. Which optional keys are needed follows from the non-secret settings, so
+an existingSecret is checked for exactly these keys by the kubelet when the pod starts.
+*/}}
+{{- define "gatehouse.secretKeys" -}}
+{{- $keys := list "OKTA_CLIENT_SECRET" "SESSION_SECRET" }}
+{{- if eq .Values.config.okta.management.mode "apiToken" }}{{ $keys = append $keys "OKTA_API_TOKEN" }}{{ end }}
+{{- if eq .Values.config.okta.management.mode "privateKeyJwt" }}{{ $keys = append $keys "OKTA_MANAGEMENT_PRIVATE_KEY" }}{{ end }}
+{{- if eq .Values.database.type "postgres" }}{{ $keys = append $keys "DATABASE_URL" }}{{ end }}
+{{- if .Values.redis.enabled }}{{ $keys = append $keys "REDIS_URL" }}{{ end }}
+{{- join "," $keys }}
+{{- end }}
+
+{{/*
+Refuses settings the app would reject at start-up, or that would lose or split data, at install
+time with a message naming the value to fix.
+*/}}
+{{- define "gatehouse.validate" -}}
+{{- $c := .Values.config }}
+{{- if not $c.appBaseUrl }}
+{{- fail "config.appBaseUrl is required: the public https origin users open, e.g. https://gatehouse.example.com" }}
+{{- end }}
+{{- if not (hasPrefix "https://" $c.appBaseUrl) }}
+{{- fail "config.appBaseUrl must start with https:// (the app runs with NODE_ENV=production, which refuses http)" }}
+{{- end }}
+{{- if and $c.okta.issuer $c.okta.domain }}
+{{- fail "config.okta.issuer and config.okta.domain are both set; set only one of them" }}
+{{- end }}
+{{- if not (or $c.okta.issuer $c.okta.domain) }}
+{{- fail "config.okta.issuer (or config.okta.domain) is required, e.g. https://dev-123456.okta.com/oauth2/default; the bundled emulator is for development only" }}
+{{- end }}
+{{- if not $c.okta.clientId }}
+{{- fail "config.okta.clientId is required: the Client ID of your Okta OIDC web app" }}
+{{- end }}
+{{- if and (eq $c.okta.management.mode "privateKeyJwt") (not $c.okta.management.clientId) }}
+{{- fail "config.okta.management.clientId is required with config.okta.management.mode=privateKeyJwt" }}
+{{- end }}
+{{- if and (gt (int .Values.replicaCount) 1) (ne .Values.database.type "postgres") }}
+{{- fail "replicaCount > 1 needs shared stores: set database.type=postgres (DATABASE_URL in the Secret) and, for sessions, redis.enabled=true. SQLite is a file on one pod's volume: several pods would each keep their own sessions and audit log." }}
+{{- end }}
+{{- if not .Values.secrets.existingSecret }}
+{{- $s := .Values.secrets }}
+{{- if not $s.oktaClientSecret }}{{ fail "secrets.oktaClientSecret is required (or set secrets.existingSecret)" }}{{ end }}
+{{- if lt (len $s.sessionSecret) 32 }}{{ fail "secrets.sessionSecret must be at least 32 characters, e.g. `openssl rand -base64 48` (or set secrets.existingSecret)" }}{{ end }}
+{{- if and (eq $c.okta.management.mode "apiToken") (not $s.oktaApiToken) }}{{ fail "secrets.oktaApiToken is required with config.okta.management.mode=apiToken" }}{{ end }}
+{{- if and (eq $c.okta.management.mode "privateKeyJwt") (not $s.oktaManagementPrivateKey) }}{{ fail "secrets.oktaManagementPrivateKey is required with config.okta.management.mode=privateKeyJwt" }}{{ end }}
+{{- if and (eq .Values.database.type "postgres") (not $s.databaseUrl) }}{{ fail "secrets.databaseUrl (postgres://…) is required with database.type=postgres" }}{{ end }}
+{{- if and .Values.redis.enabled (not $s.redisUrl) }}{{ fail "secrets.redisUrl (redis:// or rediss://) is required with redis.enabled=true" }}{{ end }}
+{{- end }}
+{{- end }}
