@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     },
   }));
   app.use('*', csrfProtection(deps.config));
-  app.use('/auth/*', authRateLimit(deps.authRateLimit));
+  app.use('/auth/*', authRateLimit(deps.authRateLimit, deps.config.trustProxyHops));
   app.use('*', gatehouse(deps.auth));
 
   app.route('/auth', authRoutes(deps.auth));

@@ -50,8 +50,21 @@ export function createAudit(sink: AuditSink, logger: AuthLogger, now: () => numb
 const clientAddresses = new WeakMap<Request, string>();
 
 /**
- * Lets a server adapter tell the framework-agnostic core the peer address of a request (a Web
- * `Request` has none). Never derived from `X-Forwarded-For`, which any client can set.
+ * The client's address: the socket peer, or — behind `trustProxyHops` reverse proxies we run —
+ * the entry that many places from the right of `X-Forwarded-For` (each proxy appends the address
+ * it saw, so entries further left are whatever the client chose to send and are never used).
+ * A request with fewer entries than trusted hops did not come through the proxies: its peer counts.
+ */
+export function resolveClientAddress(peer: string | null | undefined, forwardedFor: string | null | undefined, trustProxyHops: number): string | null {
+  if (trustProxyHops <= 0 || !forwardedFor) return peer ?? null;
+  const chain = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const client = chain[chain.length - trustProxyHops];
+  return client && /^[0-9a-fA-F:.]{2,45}$/.test(client) ? client : peer ?? null;
+}
+
+/**
+ * Lets a server adapter tell the framework-agnostic core the client address of a request (a Web
+ * `Request` has none); see {@link resolveClientAddress} for how proxies are taken into account.
  */
 export function setClientAddress(request: Request, address: string | null | undefined): void {
   if (address) clientAddresses.set(request, address);

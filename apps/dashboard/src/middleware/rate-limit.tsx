@@ -2,9 +2,9 @@
  * Per-IP rate limit on `/auth/*` (hono-rate-limiter, in-memory per instance): sign-in starts and
  * callbacks are cheap to send and expensive to serve (IdP round trips, store writes).
  */
-import type { Context, MiddlewareHandler } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { MiddlewareHandler } from 'hono';
 import { rateLimiter } from 'hono-rate-limiter';
+import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { RateLimitOptions } from '../deps.ts';
 import { TooManyRequestsPage } from '../views/status-pages.tsx';
 
@@ -13,25 +13,18 @@ import { TooManyRequestsPage } from '../views/status-pages.tsx';
 export const DEFAULT_AUTH_RATE_LIMIT: RateLimitOptions = { limit: 30, windowMs: 60_000 };
 
 /**
- * The client's address from the socket. Forwarded headers are not trusted: without a known
- * proxy in front, anyone could pick their own rate-limit bucket.
+ * The `/auth/*` limiter with the friendly 429 page and `Retry-After`, keyed by client address:
+ * the socket peer, or behind `trustProxyHops` proxies (TRUST_PROXY_HOPS) the address they saw —
+ * otherwise everyone behind one Ingress would share a single budget, and without a known proxy
+ * anyone could pick their own bucket through X-Forwarded-For.
  */
-export function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // `app.request()` in tests has no socket.
-    return 'unknown';
-  }
-}
-
-/** The `/auth/*` limiter with the friendly 429 page and `Retry-After`. */
-export function authRateLimit(options: RateLimitOptions = DEFAULT_AUTH_RATE_LIMIT): MiddlewareHandler {
+export function authRateLimit(options: RateLimitOptions = DEFAULT_AUTH_RATE_LIMIT, trustProxyHops = 0): MiddlewareHandler {
   const limiter = rateLimiter({
     windowMs: options.windowMs,
     limit: options.limit,
     standardHeaders: 'draft-6',
-    keyGenerator: clientAddress,
+    // `app.request()` in tests has no socket: those requests share one 'unknown' bucket.
+    keyGenerator: (c) => clientAddressOf(c, trustProxyHops) ?? 'unknown',
     handler: async (c) => {
       const info = c.get('rateLimit' as never) as { resetTime?: Date } | undefined;
       const resetIn = info?.resetTime ? Math.ceil((info.resetTime.getTime() - Date.now()) / 1000) : Math.ceil(options.windowMs / 1000);

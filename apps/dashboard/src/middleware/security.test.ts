@@ -127,3 +127,32 @@ describe('rate limit on /auth/*', () => {
     assert.equal((await h.request('/')).status, 200);
   });
 });
+
+describe('rate limit behind a reverse proxy (TRUST_PROXY_HOPS)', () => {
+  const xff = (chain: string) => ({ headers: { 'X-Forwarded-For': chain } });
+
+  test('with one trusted hop, each client address the proxy saw has its own budget', async () => {
+    const h = await createHarness({ env: { TRUST_PROXY_HOPS: '1' }, authRateLimit: { limit: 2, windowMs: 60_000 } });
+    try {
+      for (let i = 0; i < 2; i++) assert.notEqual((await h.request('/auth/logout', xff('198.51.100.7'))).status, 429);
+      assert.equal((await h.request('/auth/logout', xff('198.51.100.7'))).status, 429);
+      // Another person behind the same Ingress is not locked out…
+      assert.notEqual((await h.request('/auth/logout', xff('198.51.100.8'))).status, 429);
+      // …and the first cannot escape by prepending addresses: only the proxy's own entry counts.
+      assert.equal((await h.request('/auth/logout', xff('203.0.113.99, 198.51.100.7'))).status, 429);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('with no trusted hop (the default), X-Forwarded-For is ignored', async () => {
+    const h = await createHarness({ authRateLimit: { limit: 2, windowMs: 60_000 } });
+    try {
+      assert.equal(h.config.trustProxyHops, 0);
+      for (const client of ['198.51.100.1', '198.51.100.2']) assert.notEqual((await h.request('/auth/logout', xff(client))).status, 429);
+      assert.equal((await h.request('/auth/logout', xff('198.51.100.3'))).status, 429);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -313,3 +313,13 @@ describe('AUTH_RATE_LIMIT_PER_MINUTE', () => {
     }
   });
 });
+
+describe('TRUST_PROXY_HOPS', () => {
+  it('defaults to 0 (X-Forwarded-For not trusted) and takes 0–10', () => {
+    assert.equal(load({}).trustProxyHops, 0);
+    assert.equal(load({ TRUST_PROXY_HOPS: '2' }).trustProxyHops, 2);
+  });
+  it('refuses negative, fractional, large and non-numeric values, naming the field', () => {
+    for (const bad of ['-1', '1.5', '11', 'yes']) assert.deepEqual(fields(failure({ TRUST_PROXY_HOPS: bad })), ['TRUST_PROXY_HOPS']);
+  });
+});

@@ -51,6 +51,11 @@ export interface GatehouseConfig {
   roles: { admin: string[]; viewer: string[] };
   /** Per-IP budget for `/auth/*` requests per minute (sign-in starts and callbacks). */
   rateLimit: { authPerMinute: number };
+  /**
+   * Reverse proxies in front of the app (an Ingress, a load balancer) whose `X-Forwarded-For`
+   * entries are trusted; 0 means the socket's peer is the client.
+   */
+  trustProxyHops: number;
   logLevel: string;
 }
 
@@ -135,6 +140,16 @@ const environmentSchema = z.object({
       .min(1, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
       .max(100000, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
       .default(30),
+  ),
+  // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
+  TRUST_PROXY_HOPS: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
+      .int({ error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
+      .min(0, { error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
+      .max(10, { error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
+      .default(0),
   ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -266,6 +281,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     redisUrl,
     roles: { admin, viewer },
     rateLimit: { authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE },
+    trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
   };
 }

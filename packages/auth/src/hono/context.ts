@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { Auth, AuthState } from '../auth.ts';
-import { setClientAddress } from '../audit.ts';
+import { resolveClientAddress, setClientAddress } from '../audit.ts';
 
 /** Hono env of apps using `gatehouse()`: `c.var.auth` is the caller's {@link AuthState}. */
 export type AuthEnv = { Variables: { auth: AuthState } };
@@ -25,10 +25,15 @@ export function authOf(c: Context<AuthEnv>): { state: AuthState; auth: Auth } {
   return { state, auth };
 }
 
-/** Hands the socket's peer address (from @hono/node-server) to the core for audit summaries. */
-export function recordPeerAddress(c: Context): void {
+/** The client address of a request served by @hono/node-server, trusting `trustProxyHops` proxies. */
+export function clientAddressOf(c: Context, trustProxyHops: number): string | null {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  setClientAddress(c.req.raw, env?.incoming?.socket?.remoteAddress);
+  return resolveClientAddress(env?.incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), trustProxyHops);
+}
+
+/** Hands the client address to the core for sessions and audit summaries. */
+export function recordPeerAddress(c: Context, trustProxyHops: number): void {
+  setClientAddress(c.req.raw, clientAddressOf(c, trustProxyHops));
 }
 
 /** Whether the request is an API call (JSON answers) rather than a page view (redirects). */

@@ -17,7 +17,7 @@ import { type AuthEnv, bindState, recordPeerAddress } from './context.ts';
  */
 export function gatehouse(auth: Auth): MiddlewareHandler<AuthEnv> {
   return async function gatehouseAuth(c, next) {
-    recordPeerAddress(c);
+    recordPeerAddress(c, auth.config.trustProxyHops);
     let state: AuthState | null = null;
     const isApi = c.req.path === '/api' || c.req.path.startsWith('/api/');
     if (isApi && c.req.header('authorization') !== undefined) {

@@ -10,7 +10,7 @@ import { recordPeerAddress } from './context.ts';
 export function authRoutes(auth: Auth): Hono {
   const routes = new Hono();
   routes.use(async function gatehousePeerAddress(c, next) {
-    recordPeerAddress(c);
+    recordPeerAddress(c, auth.config.trustProxyHops);
     await next();
   });
   routes.get('/login', (c) => auth.login(c.req.raw));
