@@ -2,7 +2,7 @@
 // browser: deep link → /auth/login → hosted sign-in → /auth/callback → back on the deep link.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { completeSignIn, DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, SAME_ORIGIN, type Harness } from './testing/harness.ts';
 
 describe('sign-in lifecycle (app + emulator)', () => {
@@ -13,7 +13,7 @@ describe('sign-in lifecycle (app + emulator)', () => {
   after(() => h.close());
 
   /** Follows the app's redirects through the emulator like a browser; returns the session cookie and landing path. */
-  async function signInThroughApp(path: string, user: (typeof DEMO_USERS)[keyof typeof DEMO_USERS], options: { totp?: boolean; cookie?: string } = {}) {
+  async function signInThroughApp(path: string, user: { login: string; password: string; totpSecret: string }, options: { totp?: boolean; cookie?: string } = {}) {
     const deepLink = await h.request(path, options.cookie ? { cookie: options.cookie } : {});
     assert.equal(deepLink.status, 302);
     const login = await h.request(deepLink.headers.get('location')!, options.cookie ? { cookie: options.cookie } : {});
@@ -62,6 +62,25 @@ describe('sign-in lifecycle (app + emulator)', () => {
     const revoke = await h.request(confirmPath, { method: 'POST', cookie: stepped, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
     assert.equal(revoke.status, 303);
     assert.deepEqual(await h.deps.sessions.list({ sub: DEMO_USERS.viewer.id }), []);
+  });
+
+  test('step-up for an admin with no factor enrolled: password again, no MFA demanded, the action completes', async () => {
+    // Regression: step-up asked Okta for 2fa:any, which an admin without a factor can never meet.
+    const created = h.emulator!.directory.createUser({
+      profile: { login: 'nofactor.admin@gatehouse.test', email: 'nofactor.admin@gatehouse.test', firstName: 'Noel', lastName: 'Factorless' },
+      password: 'Factorless-admin-9',
+      activate: true,
+      groupIds: [DEMO_GROUP_IDS.admin],
+    });
+    const person = { ...DEMO_USERS.admin, id: created.id, login: 'nofactor.admin@gatehouse.test', password: 'Factorless-admin-9' };
+    const { cookie } = await signInThroughApp('/admin', person);
+    const confirmPath = `/admin/users/${DEMO_USERS.norole.id}/sessions/revoke`;
+    const { cookie: stepped, landing, steps } = await signInThroughApp(confirmPath, person, { cookie });
+    assert.deepEqual(steps, ['password']);
+    assert.equal(landing, confirmPath);
+    assert.equal((await h.request(confirmPath, { cookie: stepped })).status, 200);
+    const revoke = await h.request(confirmPath, { method: 'POST', cookie: stepped, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
+    assert.equal(revoke.status, 303);
   });
 
   test('sign-out is a POST that ends the session here', async () => {

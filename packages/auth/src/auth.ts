@@ -12,7 +12,7 @@ import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
 import { renderErrorPage } from './oidc/error-page.ts';
-import { handleLogin, MFA_ACR } from './oidc/login.ts';
+import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 import { handleLogout } from './oidc/logout.ts';
 import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
 import { permissionsFor, resolveRoles } from './rbac.ts';
@@ -70,7 +70,7 @@ export interface Auth {
   /** Verifies an Okta JWT access token (see `bearer.ts`). */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** `/auth/login?…` that sends the user back through the IdP for a fresh (and optionally MFA) sign-in. */
-  stepUpUrl(returnTo: string, options?: { maxAgeSeconds?: number; mfa?: boolean }): string;
+  stepUpUrl(returnTo: string, options?: { maxAgeSeconds?: number; mfa?: boolean | 'if-enrolled' }): string;
   /** Whether the IdP's discovery document is reachable (readiness). */
   ready(): Promise<boolean>;
   /** Records an audit event through the same best-effort sink (used by the adapters' guards). */
@@ -195,7 +195,8 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     stepUpUrl(returnTo, options = {}) {
       const query = new URLSearchParams({ returnTo: normalizeReturnTo(returnTo) });
       if (options.maxAgeSeconds !== undefined) query.set('max_age', String(Math.max(0, Math.floor(options.maxAgeSeconds))));
-      if (options.mfa) query.set('acr_values', MFA_ACR);
+      if (options.mfa === 'if-enrolled') query.set('acr_values', MFA_IF_ENROLLED_ACR);
+      else if (options.mfa) query.set('acr_values', MFA_ACR);
       // prompt=login: the IdP must authenticate again even if its own session is fresh.
       query.set('prompt', 'login');
       return `/auth/login?${query.toString()}`;

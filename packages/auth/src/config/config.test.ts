@@ -198,6 +198,19 @@ describe('config: production rules and session secrets', () => {
     assert.deepEqual(load({}, cwd).session.secrets, first.session.secrets, 'sessions survive a restart');
   });
 
+  it('GATEHOUSE_DATA_DIR moves the SQLite file and the development secret together', () => {
+    const cwd = freshDir();
+    const defaults = load({ SESSION_SECRET: SECRET }, cwd);
+    assert.equal(defaults.dataDir, './data');
+    assert.equal(defaults.databaseUrl, 'file:./data/gatehouse.db');
+    const moved = load({ GATEHOUSE_DATA_DIR: join(cwd, 'state/') }, cwd);
+    assert.equal(moved.dataDir, join(cwd, 'state'));
+    assert.equal(moved.databaseUrl, `file:${join(cwd, 'state')}/gatehouse.db`);
+    assert.equal(readFileSync(join(cwd, 'state', 'session-secret'), 'utf8').trim(), moved.session.secrets[0]);
+    assert.ok(!existsSync(join(cwd, 'data')), 'nothing is written to ./data');
+    assert.equal(load({ GATEHOUSE_DATA_DIR: join(cwd, 'state'), DATABASE_URL: 'file:/elsewhere.db', SESSION_SECRET: SECRET }, cwd).databaseUrl, 'file:/elsewhere.db');
+  });
+
   it('tests without SESSION_SECRET get an ephemeral secret and write nothing', () => {
     const cwd = freshDir();
     const config = load({ NODE_ENV: 'test' }, cwd);

@@ -48,7 +48,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const nodeEnv = merged.NODE_ENV?.trim() || 'development';
-  const generatedSessionSecret = nodeEnv === 'development' && !merged.SESSION_SECRET?.trim() ? persistedDevelopmentSecret(cwd) : undefined;
+  const generatedSessionSecret = nodeEnv === 'development' && !merged.SESSION_SECRET?.trim() ? persistedDevelopmentSecret(resolve(cwd, merged.GATEHOUSE_DATA_DIR?.trim() || 'data')) : undefined;
 
   let config: GatehouseConfig;
   try {
@@ -93,12 +93,12 @@ function repositoryRoot(start: string): string {
 }
 
 /**
- * Development convenience: a random session secret kept in `./data/session-secret` (mode 600) so
- * sessions survive a restart without anyone having to invent a secret. Never used in production.
- * Falls back to an ephemeral secret (returns undefined) when `./data` is not writable.
+ * Development convenience: a random session secret kept in `<data dir>/session-secret` (mode 600)
+ * so sessions survive a restart without anyone having to invent a secret. Never used in production.
+ * Falls back to an ephemeral secret (returns undefined) when the data dir is not writable.
  */
-function persistedDevelopmentSecret(cwd: string): string | undefined {
-  const path = join(cwd, 'data', 'session-secret');
+function persistedDevelopmentSecret(dataDir: string): string | undefined {
+  const path = join(dataDir, 'session-secret');
   const read = () => {
     const existing = readFileSync(path, 'utf8').trim();
     return existing.length >= MIN_SECRET_LENGTH && !existing.includes(',') ? existing : undefined;

@@ -45,6 +45,11 @@ export interface GatehouseConfig {
     cookieName: string;
     cookieSecure: boolean;
   };
+  /**
+   * Where local state lives (GATEHOUSE_DATA_DIR, default `./data`): the SQLite file unless
+   * DATABASE_URL says otherwise, the development session secret, the bundled emulator's org.
+   */
+  dataDir: string;
   databaseUrl: string;
   redisUrl: string | null;
   /** Okta group names granting each role; exact, case-sensitive. */
@@ -128,6 +133,7 @@ const environmentSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 3600),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200),
   DATABASE_URL: text(),
+  GATEHOUSE_DATA_DIR: text(),
   REDIS_URL: text(),
   GATEHOUSE_ADMIN_GROUPS: text(),
   GATEHOUSE_VIEWER_GROUPS: text(),
@@ -237,7 +243,8 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   }
   const cookieSecure = appBaseUrl.startsWith('https:');
 
-  const databaseUrl = env.DATABASE_URL ?? 'file:./data/gatehouse.db';
+  const dataDir = (env.GATEHOUSE_DATA_DIR ?? './data').replace(/\/+$/, '') || '/';
+  const databaseUrl = env.DATABASE_URL ?? `file:${dataDir}/gatehouse.db`;
   if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
     fail('DATABASE_URL', 'DATABASE_URL must be file:<path> (SQLite, e.g. file:./data/gatehouse.db) or postgres://user:password@host/db');
   }
@@ -277,6 +284,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
       cookieName: cookieSecure ? '__Host-gatehouse' : 'gatehouse',
       cookieSecure,
     },
+    dataDir,
     databaseUrl,
     redisUrl,
     roles: { admin, viewer },

@@ -12,7 +12,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AuthState } from '../auth.ts';
 import { describeError } from '../errors.ts';
 import { loginUrl } from '../oidc/context.ts';
-import { hasMfa } from '../oidc/claims.ts';
+import { hasMfa, hasMfaIfEnrolled } from '../oidc/claims.ts';
 import { renderErrorJson, renderErrorPage } from '../oidc/error-page.ts';
 import { hasPermission, ROLE_PERMISSIONS } from '../rbac.ts';
 import type { AuthUser, Permission, Role } from '../types.ts';
@@ -106,8 +106,12 @@ export function requirePermission(c: Context<AuthEnv>, permission: Permission): 
 export interface RecentAuthOptions {
   /** Maximum age of the IdP authentication (`auth_time`), in seconds. */
   maxAgeSeconds: number;
-  /** Also require a second factor (`amr` contains `mfa`, or Okta's 2FA `acr`). */
-  mfa?: boolean;
+  /**
+   * Also require a second factor (`amr` contains `mfa`, or Okta's 2FA `acr`): `true` always —
+   * a user with no factor enrolled cannot pass —, `'if-enrolled'` whenever the user has one
+   * (Okta's `urn:okta:loa:2fa:any:ifpossible`; the IdP knows who is enrolled, the app does not).
+   */
+  mfa?: boolean | 'if-enrolled';
   /** Where to come back to after re-authenticating; default: this path (use a GET page for POST actions). */
   returnTo?: string;
 }
@@ -124,17 +128,17 @@ export function requireRecentAuth(c: Context<AuthEnv>, options: RecentAuthOption
   const { auth } = authOf(c);
   const authTime = typeof state.claims.auth_time === 'number' ? state.claims.auth_time : null;
   const fresh = authTime !== null && auth.now() / 1000 - authTime <= options.maxAgeSeconds;
-  const mfaOk = !options.mfa || hasMfa(state.claims);
+  const mfaOk = !options.mfa || (options.mfa === 'if-enrolled' ? hasMfaIfEnrolled(state.claims) : hasMfa(state.claims));
   if (fresh && mfaOk) return state;
 
-  const target = auth.stepUpUrl(options.returnTo ?? currentPath(c), { maxAgeSeconds: options.maxAgeSeconds, mfa: options.mfa === true });
+  const target = auth.stepUpUrl(options.returnTo ?? currentPath(c), { maxAgeSeconds: options.maxAgeSeconds, mfa: options.mfa ?? false });
   void auth.audit({
     type: 'stepup.required',
     result: 'failure',
     reason: fresh ? 'mfa_required' : 'auth_too_old',
     sub: state.user.sub,
     ...(state.session ? { sessionId: state.session.id } : {}),
-    detail: { path: c.req.path, maxAgeSeconds: options.maxAgeSeconds, mfa: options.mfa === true },
+    detail: { path: c.req.path, maxAgeSeconds: options.maxAgeSeconds, mfa: typeof options.mfa === 'string' ? options.mfa : options.mfa === true },
   });
   if (wantsJson(c)) {
     const info = describeError('AUTH_STEP_UP_REQUIRED');

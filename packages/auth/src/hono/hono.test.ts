@@ -45,7 +45,8 @@ before(async () => {
     return c.text('admin panel');
   });
   app.get('/admin/danger', (c) => {
-    requireRecentAuth(c, { maxAgeSeconds: 300, mfa: c.req.query('mfa') === '1' });
+    const mfa = c.req.query('mfa');
+    requireRecentAuth(c, { maxAgeSeconds: 300, mfa: mfa === 'if-enrolled' ? 'if-enrolled' : mfa === '1' });
     return c.text('confirmed');
   });
   app.get('/api/me', (c) => {
@@ -175,6 +176,22 @@ describe('Hono adapter', () => {
 
     const mfa = await signIn(['admin'], { claims: { amr: ['pwd', 'mfa', 'otp'] } });
     assert.equal((await get('/admin/danger?mfa=1', mfa)).status, 200);
+  });
+
+  test("requireRecentAuth with mfa 'if-enrolled': asks Okta for 2fa:any:ifpossible; passes on MFA or on the IdP meeting ifpossible", async () => {
+    const pwdOnly = await signIn(['admin']);
+    const response = await get('/admin/danger?mfa=if-enrolled', pwdOnly);
+    assert.equal(response.status, 302);
+    const location = new URL(response.headers.get('location')!, 'http://localhost:3000');
+    assert.equal(location.searchParams.get('acr_values'), 'urn:okta:loa:2fa:any:ifpossible');
+
+    // A user with no factor enrolled: the IdP reports the ifpossible context as met.
+    const noFactor = await signIn(['admin'], { claims: { acr: 'urn:okta:loa:2fa:any:ifpossible', amr: ['pwd'] } });
+    assert.equal((await get('/admin/danger?mfa=if-enrolled', noFactor)).status, 200);
+    // …which is not enough where a second factor is required outright.
+    assert.equal((await get('/admin/danger?mfa=1', noFactor)).status, 302);
+    const mfa = await signIn(['admin'], { claims: { amr: ['pwd', 'mfa', 'otp'] } });
+    assert.equal((await get('/admin/danger?mfa=if-enrolled', mfa)).status, 200);
   });
 
   test('bearer on /api/*: a bad token → 401 with WWW-Authenticate invalid_token', async () => {

@@ -14,6 +14,7 @@ import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
+import { demandsMfa } from './login.ts';
 
 // When no expires_in comes back, assume 5 min: refreshing early is harmless, late is not.
 const DEFAULT_ACCESS_TOKEN_SECONDS = 300;
@@ -73,7 +74,8 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     const claims = tokens.claims();
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
     const identity = identityFromClaims(claims, ctx.config);
-    if (tx.acrValues?.includes('2fa') && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
+    // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
+    if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
 
     // A brand-new session at every sign-in; the one this browser had (if any) ends first.
     const cookie = sessionCookie(ctx.config);

@@ -6,7 +6,7 @@
 import type { GatehouseConfig } from '../config/index.ts';
 import { type GroupsClaimProblem, resolveRoles } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
-import { MFA_ACR } from './login.ts';
+import { MFA_ACR, MFA_IF_ENROLLED_ACR } from './login.ts';
 
 const KEPT_CLAIMS = ['auth_time', 'amr', 'acr', 'preferred_username', 'idp', 'email_verified', 'given_name', 'family_name', 'locale', 'zoneinfo'] as const;
 
@@ -58,4 +58,12 @@ export function groupsAuditFields(problem: GroupsClaimProblem | null): { reason?
 /** Whether the claims show a second factor: `amr` contains `mfa`, or the IdP asserted Okta's 2FA `acr`. */
 export function hasMfa(claims: SessionRecord['claims']): boolean {
   return (Array.isArray(claims.amr) && claims.amr.includes('mfa')) || claims.acr === MFA_ACR;
+}
+
+/**
+ * Whether the sign-in met "a second factor if the user has one": a second factor was used, or the
+ * IdP reports it satisfied Okta's `…:2fa:any:ifpossible` context (the user has no factor enrolled).
+ */
+export function hasMfaIfEnrolled(claims: SessionRecord['claims']): boolean {
+  return hasMfa(claims) || claims.acr === MFA_IF_ENROLLED_ACR;
 }

@@ -13,6 +13,13 @@ import { errorResponse, type FlowContext, loginUrl } from './context.ts';
 
 /** Okta's `acr_values` for "any second factor", asked for by MFA step-up. */
 export const MFA_ACR = 'urn:okta:loa:2fa:any';
+/** Okta's `acr_values` for "a second factor when the user has one enrolled" (step-up, MFA when enrolled). */
+export const MFA_IF_ENROLLED_ACR = 'urn:okta:loa:2fa:any:ifpossible';
+
+/** Whether an `acr_values` request insists on a second factor (`…:ifpossible` does not). */
+export function demandsMfa(acrValues: string | undefined): boolean {
+  return (acrValues ?? '').split(' ').includes(MFA_ACR);
+}
 
 const PROMPTS = new Set(['login', 'consent', 'none', 'login consent']);
 // Values we forward to the IdP are short ASCII tokens; anything else is refused, not forwarded.

@@ -176,7 +176,9 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
       await options.provider().interactionResult(c.env.incoming, c.env.outgoing, { [PENDING]: { accountId: user.id } });
       return c.redirect(`/signin/${interaction.uid}`, 303);
     }
-    if (user.mfaPolicy !== 'always' && mfaOptional(acrValues)) return finish(c, user, ACR.password, ['pwd']);
+    // No factor enrolled and the client allowed that (`…:ifpossible`): the context the client asked
+    // for is satisfied, so that is the `acr` reported (OIDC Core §2: the class the authentication met).
+    if (user.mfaPolicy !== 'always' && mfaOptional(acrValues)) return finish(c, user, ACR.twoFactorsIfPossible, ['pwd']);
     return refuse('This application requires a second factor, and you have none enrolled. Contact your administrator.', 403);
   });
 

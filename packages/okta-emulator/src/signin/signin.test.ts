@@ -141,6 +141,10 @@ describe('hosted sign-in page', () => {
     );
     const signedIn = await signIn(emulator, { username: 'nofactor@gatehouse.test', password: admin.password, params: { acr_values: 'urn:okta:loa:2fa:any:ifpossible' } });
     assert.deepEqual(signedIn.steps, ['password']);
+    // The context asked for was met (no factor to ask for): that is what acr reports; amr tells how.
+    const claims = (await redeem(config, signedIn)).claims();
+    assert.equal(claims?.['acr'], 'urn:okta:loa:2fa:any:ifpossible');
+    assert.deepEqual(claims?.amr, ['pwd']);
   });
 
   it('asks for the password again with prompt=login or max_age=0', async () => {

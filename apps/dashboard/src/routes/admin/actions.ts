@@ -8,10 +8,11 @@ import type { AuthEnv, AuthState } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 
 /**
- * 5 minutes and MFA: deactivating a user or ending all their sessions must be done by the admin
+ * 5 minutes, and MFA whenever the admin has a factor enrolled (Okta's `2fa:any:ifpossible`; an
+ * admin without one could otherwise never act): deactivating a user or ending all their sessions must be done by the admin
  * in front of the screen now, not by whoever finds an unlocked laptop with an old session.
  */
-export const STEP_UP = { maxAgeSeconds: 300, mfa: true } as const;
+export const STEP_UP = { maxAgeSeconds: 300, mfa: 'if-enrolled' } as const;
 
 /** Thrown for a form the action cannot use; rendered as a 400 page. */
 export class BadFormError extends Error {
