@@ -1,24 +1,35 @@
 /**
  * `npm start`: the one command a new user types.
  *
- * With no Okta variables it starts the bundled Okta emulator on :9000 and the dashboard on :3000,
- * then prints both URLs and the demo sign-ins. With `OKTA_ISSUER` or `OKTA_DOMAIN` set it starts
- * the dashboard alone against that issuer. Ctrl-C stops everything; data stays in `./data`.
+ * With no Okta issuer configured (environment, `NAME_FILE` or `.env`) it starts the bundled Okta
+ * emulator on :9000 and the dashboard on :3000, then prints both URLs and the demo sign-ins. With
+ * `OKTA_ISSUER` or `OKTA_DOMAIN` set it starts the dashboard alone against that issuer. Ctrl-C
+ * stops everything; data stays in `./data` (GATEHOUSE_DATA_DIR).
  */
 import path from 'node:path';
-import { loadConfig, ConfigError } from '@gatehouse/auth/config';
+import { loadConfig, ConfigError, EMULATOR_DEFAULTS, type GatehouseConfig } from '@gatehouse/auth/config';
 
-const EMULATOR_PORT = 9000;
+const EMULATOR_PORT = Number(new URL(EMULATOR_DEFAULTS.issuer).port);
 
 function fail(message: string): never {
   console.error(`\n  Gatehouse could not start.\n\n  ${message.split('\n').join('\n  ')}\n`);
   process.exit(1);
 }
 
+function inUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
 async function main(): Promise<void> {
-  const wantsEmulator = !process.env.OKTA_ISSUER && !process.env.OKTA_DOMAIN
-    && !process.env.OKTA_ISSUER_FILE && !process.env.OKTA_DOMAIN_FILE;
-  const dataDir = path.resolve(process.env.GATEHOUSE_DATA_DIR ?? 'data');
+  // One reading of the configuration decides everything, `.env` included.
+  let config: GatehouseConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const dataDir = path.resolve(config.dataDir);
 
   const closers: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -35,40 +46,34 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   let banner = '';
-  if (wantsEmulator) {
+  if (config.usingEmulator) {
     const { startEmulator, demoBanner } = await import('@gatehouse/okta-emulator');
-    const emulator = await startEmulator({
-      port: EMULATOR_PORT,
-      dataDir: path.join(dataDir, 'okta-emulator'),
-    }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') fail(`Port ${EMULATOR_PORT} is in use: another Gatehouse (or something else) is running there. Stop it, or set OKTA_ISSUER to use a real Okta org.`);
+    const emulator = await startEmulator({ port: EMULATOR_PORT, dataDir: path.join(dataDir, 'okta-emulator') }).catch((err: unknown) => {
+      if (inUse(err)) fail(`Port ${EMULATOR_PORT} is in use: another Gatehouse (or something else) is running there. Stop it, or set OKTA_ISSUER to use a real Okta org.`);
       throw err;
     });
     closers.push(() => emulator.close());
-    banner += demoBanner(emulator);
-  }
-
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
+    // The demo client is registered for http://localhost:3000; a different PORT or APP_BASE_URL
+    // must work too, as it would after adding the redirect URIs in the Okta Admin Console.
+    emulator.addRedirectUris(config.okta.clientId, { redirectUris: [config.redirectUri], postLogoutRedirectUris: [config.postLogoutRedirectUri] });
+    banner = demoBanner(emulator);
   }
 
   const { startDashboard } = await import('@gatehouse/dashboard/server');
-  const dashboard = await startDashboard({ config }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') fail(`Port ${config.port} is in use. Stop what runs there, or set PORT to another port (and register the matching redirect URI).`);
+  const dashboard = await startDashboard({ config }).catch((err: unknown) => {
+    if (inUse(err)) fail(`Port ${config.port} is in use. Stop what runs there, or set PORT to another port.`);
     throw err;
   });
   closers.push(() => dashboard.close());
 
+  const demo = config.usingEmulator
+    ? `\n    Sign in as admin@gatehouse.test, viewer@gatehouse.test or norole@gatehouse.test (password Gatehouse-demo-1).`
+    : '';
   console.log(`${banner}
   Gatehouse is running.
 
-    Open ${config.appBaseUrl} and choose "Sign in with Okta".${wantsEmulator ? `
-    Sign in as admin@gatehouse.test, viewer@gatehouse.test or norole@gatehouse.test (password Gatehouse-demo-1).` : ''}
-    Identity provider: ${config.okta.issuer}${wantsEmulator ? ' (the bundled Okta emulator)' : ''}
+    Open ${config.appBaseUrl} and choose "Sign in with Okta".${demo}
+    Identity provider: ${config.okta.issuer}${config.usingEmulator ? ' (the bundled Okta emulator)' : ''}
     Data is kept in ${dataDir}. Press Ctrl-C to stop.
 `);
 }

@@ -2,8 +2,8 @@
 // (unit, integration against the emulator and real stores, browser) with Node's test runner.
 import { spawnSync } from 'node:child_process';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
   console.error(`Gatehouse needs Node.js 22.13 or newer (found ${process.version}). Install Node 24: npm install -g --force node@24`);
   process.exit(1);
 }

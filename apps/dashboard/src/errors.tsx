@@ -29,7 +29,7 @@ function accessDenied(err: unknown): { needed: unknown; groupsThatGrant: string[
 /** `notFound` handler: the 404 page, or JSON under `/api`. */
 export function notFound(): NotFoundHandler<AuthEnv> {
   return function notFoundPage(c) {
-    if (isApi(c)) return c.json({ error: 'not_found', message: 'No such API route.' }, 404);
+    if (isApi(c)) return c.json({ error: { code: 'NOT_FOUND', message: 'No such API route.' } }, 404);
     return c.html(<NotFoundPage auth={authOf(c)} />, 404);
   };
 }
@@ -40,12 +40,12 @@ export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
     const auth = authOf(c);
     const denied = accessDenied(err);
     if (denied) {
-      if (isApi(c)) return c.json({ error: 'forbidden', message: 'Your roles do not allow this.', needed: denied.needed ?? null }, 403);
+      if (isApi(c)) return c.json({ error: { code: 'AUTH_ACCESS_DENIED', message: 'Your roles do not allow this.', needed: denied.needed ?? null } }, 403);
       if (!auth?.isAuthenticated) return c.html(<StatusPage status={403} title="Access denied"><p>You do not have access to this.</p></StatusPage>, 403);
       return c.html(<ForbiddenPage auth={auth} groupsThatGrant={denied.groupsThatGrant} />, 403);
     }
     if (err instanceof CrossSiteRequestError) {
-      if (isApi(c)) return c.json({ error: 'cross_site_request', message: 'Cross-site request refused.' }, 403);
+      if (isApi(c)) return c.json({ error: { code: 'CROSS_SITE_REQUEST', message: 'Cross-site request refused.' } }, 403);
       return c.html(<CrossSitePage auth={auth} />, 403);
     }
     if (err instanceof BadFormError) return c.html(<BadRequestPage auth={auth} message={err.message} />, 400);
@@ -53,7 +53,7 @@ export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
       // Guards' sign-in and step-up redirects and 401 JSON come with their own response.
       if (err.res) return err.getResponse();
       // hono's own 4xx (body limit, …) as a page.
-      if (isApi(c)) return c.json({ error: 'bad_request', message: err.message }, err.status);
+      if (isApi(c)) return c.json({ error: { code: 'BAD_REQUEST', message: err.message } }, err.status);
       return c.html(<StatusPage status={err.status} title="That request could not be used" auth={auth}><p>{err.message}.</p></StatusPage>, err.status);
     }
     const status = (err as { status?: unknown }).status;
@@ -61,11 +61,11 @@ export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
     if (err.name === 'AuthError' && typeof status === 'number' && status < 500 && typeof code === 'string') {
       // An auth failure that escaped the auth routes' own rendering: show it as a sign-in error.
       const info: SignInErrorInfo = { code, status, title: 'Sign-in problem', message: err.message, retryUrl: '/auth/login' };
-      if (isApi(c)) return c.json({ error: code.toLowerCase(), message: err.message }, status as 400);
+      if (isApi(c)) return c.json({ error: { code, message: err.message } }, status as 400);
       return c.html(<SignInErrorPage error={info} />, status as 400);
     }
     logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, method: c.req.method, path: c.req.path }, 'unhandled error');
-    if (isApi(c)) return c.json({ error: 'internal_error', message: 'Something went wrong on our side.' }, 500);
+    if (isApi(c)) return c.json({ error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' } }, 500);
     return c.html(<ServerErrorPage />, 500);
   };
 }

@@ -37,6 +37,7 @@ describe('/api/me', () => {
     const { cookie } = await h.signIn('norole');
     const res = await h.request('/api/me', { cookie });
     assert.equal(res.status, 403);
-    assert.equal((await res.json() as { error: string }).error, 'forbidden');
+    // One JSON error shape under /api, the auth core's: { error: { code, message } }.
+    assert.equal((await res.json() as { error: { code: string } }).error.code, 'AUTH_ACCESS_DENIED');
   });
 });

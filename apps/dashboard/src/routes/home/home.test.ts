@@ -91,6 +91,6 @@ describe('pages by role', () => {
     const admin = await h.signIn('admin');
     const api = await h.request('/api/nothing', { cookie: admin.cookie });
     assert.equal(api.status, 404);
-    assert.equal((await api.json() as { error: string }).error, 'not_found');
+    assert.equal((await api.json() as { error: { code: string } }).error.code, 'NOT_FOUND');
   });
 });
