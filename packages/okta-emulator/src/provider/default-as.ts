@@ -10,6 +10,7 @@ import { notFoundBody } from './errors.ts';
 import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
 import type { OidcStore } from './sqlite-adapter.ts';
 import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
+import { ownTokensOnlyFeatures } from './token-ownership.ts';
 
 /** Path of the custom authorization server `default` under the org URL. */
 export const DEFAULT_AS_PATH = '/oauth2/default';
@@ -129,8 +130,8 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // Only the client a token was issued to may introspect or revoke it, as at Okta.
+      ...ownTokensOnlyFeatures(),
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

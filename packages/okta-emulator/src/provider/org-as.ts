@@ -3,9 +3,10 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { clientMetadata, serviceApps } from './clients.ts';
 import type { ProviderSetup } from './default-as.ts';
 import { notFoundBody } from './errors.ts';
+import { ownTokensOnlyFeatures } from './token-ownership.ts';
 
 /** Okta Management API scopes the emulator's org authorization server grants. */
-export const MANAGEMENT_SCOPES = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage'];
+export const MANAGEMENT_SCOPES = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage', 'okta.eventHooks.read', 'okta.eventHooks.manage'];
 
 /** What a verified org access token carries for the Management API's per-endpoint checks. */
 export interface OrgAccessToken {
@@ -55,8 +56,8 @@ export function createOrgProvider(setup: ProviderSetup): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // Only the client a token was issued to may introspect or revoke it, as at Okta.
+      ...ownTokensOnlyFeatures(),
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },

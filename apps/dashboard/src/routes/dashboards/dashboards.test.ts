@@ -69,3 +69,31 @@ describe('/dashboards', () => {
     assert.equal((await h.request('/dashboards', { cookie: norole.cookie })).status, 403);
   });
 });
+
+describe('/dashboards with cached charts', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(() => h.close());
+
+  const firstSvg = (html: string) => html.match(/<svg [\s\S]*?<\/svg>/)?.[0];
+
+  test('regression: a new sign-in shows up on the next load, in the numbers and in the chart', async () => {
+    const viewer = await h.signIn('viewer');
+    const now = Date.now();
+    await h.deps.audit.record({ type: 'signin.succeeded', result: 'success', sub: 'u1', at: now - 60_000 });
+    const before = await (await h.request('/dashboards?days=7', { cookie: viewer.cookie })).text();
+    assert.match(before, /<p class="stat__label">Sign-ins, last 7 days<\/p><p class="stat__value">1<\/p>/);
+    // Same data: same page (and the chart comes from the cache).
+    const again = await (await h.request('/dashboards?days=7', { cookie: viewer.cookie })).text();
+    assert.equal(firstSvg(again), firstSvg(before));
+
+    await h.deps.audit.record({ type: 'signin.succeeded', result: 'success', sub: 'u2', at: Date.now() });
+    const after = await (await h.request('/dashboards?days=7', { cookie: viewer.cookie })).text();
+    assert.match(after, /<p class="stat__label">Sign-ins, last 7 days<\/p><p class="stat__value">2<\/p>/);
+    const [beforeSvg, afterSvg] = [firstSvg(before), firstSvg(after)];
+    assert.ok(beforeSvg && afterSvg, 'the sign-ins chart is on the page');
+    assert.notEqual(afterSvg, beforeSvg, 'the sign-ins chart is drawn from the new data');
+  });
+});
