@@ -20,10 +20,11 @@ export function formatRelative(value: number, now = Date.now()): string {
   return seconds < 0 ? `${amount} ${unit} ago` : `in ${amount} ${unit}`;
 }
 
-export const PageHeader: FC<{ title: string; lead?: string; children?: Child }> = ({ title, lead, children }) => (
+/** The page's `<h1>` and lead; `id` names the heading for a section's `aria-labelledby`. */
+export const PageHeader: FC<{ title: string; lead?: string; id?: string; children?: Child }> = ({ title, lead, id, children }) => (
   <div class="card__header">
     <div>
-      <h1 class="page-title">{title}</h1>
+      <h1 class="page-title" id={id}>{title}</h1>
       {lead && <p class="page-lead">{lead}</p>}
     </div>
     {children}

@@ -117,7 +117,7 @@ export function auditRoutes(deps: AppDeps): Hono<AuthEnv> {
       <Layout title="Audit log" auth={auth} path="/admin/audit">
         <AdminNav current="/admin/audit" />
         <section class="card" aria-labelledby="audit-title">
-          <PageHeader title="Audit log" lead="Sign-ins, sign-outs, access denials and admin actions, newest first." />
+          <PageHeader id="audit-title" title="Audit log" lead="Sign-ins, sign-outs, access denials and admin actions, newest first." />
           <form method="get" action="/admin/audit" class="filters" role="search" aria-label="Filter the audit log">
             <div class="field">
               <label for="audit-user">User (email or Okta id)</label>

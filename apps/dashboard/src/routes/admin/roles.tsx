@@ -21,7 +21,7 @@ export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {
       <Layout title="Roles" auth={auth} path="/admin/roles">
         <AdminNav current="/admin/roles" />
         <section class="card" aria-labelledby="roles-title">
-          <PageHeader title="Roles and permissions" lead="Okta groups grant roles; roles grant permissions. Read-only: groups are set with GATEHOUSE_ADMIN_GROUPS and GATEHOUSE_VIEWER_GROUPS." />
+          <PageHeader id="roles-title" title="Roles and permissions" lead="Okta groups grant roles; roles grant permissions. Read-only: groups are set with GATEHOUSE_ADMIN_GROUPS and GATEHOUSE_VIEWER_GROUPS." />
           <div class="table-wrap">
             <table>
               <thead>

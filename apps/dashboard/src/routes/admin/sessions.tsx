@@ -91,7 +91,7 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
         <AdminNav current="/admin/sessions" />
         <Flash code={done} />
         <section class="card" aria-labelledby="sessions-title">
-          <PageHeader title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
+          <PageHeader id="sessions-title" title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
           <SessionsTable sessions={sessions.slice(0, PAGE_SIZE)} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} />
           <nav class="pagination" aria-label="Sessions pages">
             {page > 1 && <a class="button button--ghost" href={`${base}page=${page - 1}`}>Previous</a>}

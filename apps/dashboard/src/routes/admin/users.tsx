@@ -119,7 +119,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
         <AdminNav current="/admin/users" />
         <Flash code={done} />
         <section class="card" aria-labelledby="users-title">
-          <PageHeader title="Users" lead="People in your Okta org. Changes here are made in Okta.">
+          <PageHeader id="users-title" title="Users" lead="People in your Okta org. Changes here are made in Okta.">
             {deps.directory && auth.permissions.includes('users:manage') && <a class="button" href="/admin/users/new">New user</a>}
           </PageHeader>
           {!deps.directory ? <DirectoryMissing /> : (
@@ -258,7 +258,7 @@ export const NewUserPage: FC<{ auth: AuthState; groups: DirectoryGroup[]; values
   <Layout title="New user" auth={auth} path="/admin/users">
     <AdminNav current="/admin/users" />
     <section class="card" aria-labelledby="new-user-title">
-      <PageHeader title="New user" lead="Creates the user in Okta, activates them and adds them to the groups you pick." />
+      <PageHeader id="new-user-title" title="New user" lead="Creates the user in Okta, activates them and adds them to the groups you pick." />
       {error && <Notice kind="error">{error}</Notice>}
       <form method="post" action="/admin/users" class="form">
         <div class="field">
