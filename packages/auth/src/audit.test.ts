@@ -28,5 +28,10 @@ describe('clientNetwork', () => {
     setClientAddress(v6, '2001:db8:1:2::9');
     assert.equal(clientNetwork(v6), '2001:db8:1::/48');
     assert.equal(clientNetwork(new Request('http://app.test/')), null);
+    for (const loopback of ['::1', '127.0.0.1', '::ffff:127.0.0.1']) {
+      const local = new Request('http://app.test/');
+      setClientAddress(local, loopback);
+      assert.equal(clientNetwork(local), 'localhost');
+    }
   });
 });

@@ -74,6 +74,8 @@ export function setClientAddress(request: Request, address: string | null | unde
 export function clientNetwork(request: Request): string | null {
   const address = clientAddresses.get(request);
   if (!address) return null;
+  // Loopback is one machine, not a network: say so rather than "::/48".
+  if (address === '::1' || /^(?:::ffff:)?127\./.test(address)) return 'localhost';
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(address);
   // /24 and /48: enough to recognise a network in the admin panel without identifying a person.
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
