@@ -46,10 +46,7 @@ export function jwtAccessTokenHooks(options: {
     async resolveId(value) {
       if (value.split('.').length !== 3) return value;
       try {
-        const { payload } = await jwtVerify(value, createLocalJWKSet(options.publicJwks()), {
-          issuer: options.issuer,
-          typ: 'at+jwt',
-        });
+        const { payload } = await jwtVerify(value, createLocalJWKSet(options.publicJwks()), { issuer: options.issuer });
         return typeof payload.jti === 'string' ? payload.jti : undefined;
       } catch {
         return undefined;

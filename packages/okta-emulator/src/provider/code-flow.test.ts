@@ -40,6 +40,8 @@ describe('authorization code flow with PKCE (demo seed)', () => {
 
     const jwks = createRemoteJWKSet(new URL(`${emulator.issuer}/v1/keys`));
     const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, { issuer: emulator.issuer, audience: 'api://default' });
+    // Okta's access-token header is { kid, alg }: no RFC 9068 `typ: at+jwt` for a client to come to rely on.
+    assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'kid']);
     assert.equal(protectedHeader.alg, 'RS256');
     assert.equal(typeof protectedHeader.kid, 'string');
     assert.equal(payload.sub, admin.login);

@@ -212,8 +212,11 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     },
     formats: {
       customizers: {
-        jwt: (_ctx: unknown, token: Record<string, unknown>, jwt: { payload: Record<string, unknown> }) => {
-          // Okta's access tokens: `sub` is the login, scopes as `scp`, client as `cid`.
+        jwt: (_ctx: unknown, token: Record<string, unknown>, jwt: { header?: Record<string, unknown>; payload: Record<string, unknown> }) => {
+          // Okta's access tokens: header `kid` and `alg` only (no RFC 9068 `typ: at+jwt`, so a
+          // client that insists on it fails here as it would against Okta); `sub` is the login,
+          // scopes as `scp`, client as `cid`.
+          jwt.header = { ...jwt.header, typ: undefined };
           const user = typeof token['accountId'] === 'string' ? directory.getUser(token['accountId']) : null;
           if (user) jwt.payload['sub'] = user.profile.login;
           delete jwt.payload['scope'];
