@@ -1,5 +1,5 @@
 /**
- * Readers for the deploy/ files, used by e2e/deploy.test.ts: the chart's YAML and values (merged
+ * Readers for the deploy/ files, used by e2e/deploy-*.test.ts: the chart's YAML and values (merged
  * as Helm merges them), its templates, the Dockerfile's instructions, .dockerignore matching, the
  * variable names the config schema reads, and the chart renderer in deploy/helm/render-check.
  * Pure helpers; the assertions live in the test.

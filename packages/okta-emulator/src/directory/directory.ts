@@ -16,6 +16,7 @@ import { lifecycleTransition, NOT_ALLOWED_IN_STATUS_MESSAGE, type LifecycleOpera
 import { checkPassword, hashPassword, hashToken, sameTokenHash } from './password.ts';
 import { parseSeed } from './seed.ts';
 import { readState, writeState, type DirectoryState } from './store.ts';
+import { UserIndex } from './user-index.ts';
 import type {
   ApiToken,
   AuthorizationServerSettings,
@@ -47,8 +48,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   readonly eventHooks: EventHookRegistry;
   readonly #dataDir: string;
   readonly #state: DirectoryState;
-  readonly #users = new Map<string, DirectoryUser>();
-  readonly #logins = new Map<string, string>();
+  readonly #users: UserIndex;
   readonly #groups = new Map<string, DirectoryGroup>();
   readonly #members = new Map<string, Set<string>>();
   #closed = false;
@@ -58,7 +58,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     this.#dataDir = dataDir;
     this.#state = state;
     this.eventHooks = new EventHookRegistry(state.eventHooks, () => this.#save());
-    for (const user of state.users) this.#indexUser(user);
+    this.#users = new UserIndex(state.users);
     for (const group of state.groups) {
       this.#groups.set(group.id, group);
       this.#members.set(group.id, new Set());
@@ -99,13 +99,13 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
 
   /** A user by id, by login (case-insensitive), or by login short name when unambiguous. */
   getUser(idOrLogin: string): DirectoryUser | null {
-    const user = this.#findUser(idOrLogin);
+    const user = this.#users.find(idOrLogin);
     return user ? structuredClone(user) : null;
   }
 
   /** Every user, ordered by id (the order cursor pagination walks). */
   listUsers(): DirectoryUser[] {
-    return [...this.#users.values()].sort(byId).map((u) => structuredClone(u));
+    return this.#users.values().sort(byId).map((u) => structuredClone(u));
   }
 
   /** Check a password in constant time; false for users without one. */
@@ -125,11 +125,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
    * @see https://developer.okta.com/docs/reference/api/users/#create-user
    */
   createUser(input: CreateUserInput, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
-    if (this.#logins.has(input.profile.login.toLowerCase())) {
-      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: login', {
-        causes: ['login: An object with this field already exists in the current organization'],
-      });
-    }
+    this.#users.requireLoginFree(input.profile.login);
     const groups = (input.groupIds ?? []).map((id) => this.#requireGroup(id));
     const now = new Date().toISOString();
     const hasPassword = Boolean(input.password);
@@ -148,7 +144,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
       totp: null,
       mfaPolicy: 'on_request',
     };
-    this.#indexUser(user);
+    this.#users.add(user);
     for (const group of groups) this.#members.get(group.id)?.add(user.id);
     this.#save();
     this.#emit('user.lifecycle.create', actor, [userTarget(user)]);
@@ -173,17 +169,9 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
       throw new DirectoryError('NOT_ALLOWED_IN_STATUS', NOT_ALLOWED_IN_STATUS_MESSAGE);
     }
     const profile = (mode === 'replace' ? { ...change.profile } : { ...user.profile, ...change.profile }) as UserProfile;
-    const login = profile.login?.toLowerCase();
-    const owner = login === undefined ? undefined : this.#logins.get(login);
-    if (owner !== undefined && owner !== user.id) {
-      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: login', {
-        causes: ['login: An object with this field already exists in the current organization'],
-      });
-    }
+    this.#users.requireLoginFree(profile.login, user.id);
     const now = new Date().toISOString();
-    this.#logins.delete(user.profile.login.toLowerCase());
-    user.profile = profile;
-    this.#logins.set(user.profile.login.toLowerCase(), user.id);
+    this.#users.setProfile(user, profile);
     if (change.password) {
       user.passwordHash = hashPassword(change.password);
       user.passwordChanged = now;
@@ -225,8 +213,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
       this.deactivateUser(user.id, actor);
       return 'deactivated';
     }
-    this.#users.delete(user.id);
-    this.#logins.delete(user.profile.login.toLowerCase());
+    this.#users.remove(user);
     for (const members of this.#members.values()) members.delete(user.id);
     this.#save();
     this.#emit('user.lifecycle.delete.initiated', actor, [userTarget(user)]);
@@ -369,25 +356,8 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     return structuredClone(user);
   }
 
-  #indexUser(user: DirectoryUser): void {
-    this.#users.set(user.id, user);
-    this.#logins.set(user.profile.login.toLowerCase(), user.id);
-  }
-
-  #findUser(idOrLogin: string): DirectoryUser | undefined {
-    const byId = this.#users.get(idOrLogin);
-    if (byId) return byId;
-    const key = idOrLogin.toLowerCase();
-    const byLogin = this.#logins.get(key);
-    if (byLogin) return this.#users.get(byLogin);
-    if (key.includes('@')) return undefined;
-    // Okta also accepts the login's short name (before the @) when only one user has it.
-    const matches = [...this.#users.values()].filter((u) => u.profile.login.toLowerCase().split('@')[0] === key);
-    return matches.length === 1 ? matches[0] : undefined;
-  }
-
   #requireUser(idOrLogin: string): DirectoryUser {
-    const user = this.#findUser(idOrLogin);
+    const user = this.#users.find(idOrLogin);
     if (!user) throw notFound('User', idOrLogin);
     return user;
   }
@@ -400,7 +370,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
 
   #save(): void {
     if (this.#closed) throw new DirectoryError('CLOSED', 'The directory is closed; the emulator is shutting down.');
-    this.#state.users = [...this.#users.values()];
+    this.#state.users = this.#users.values();
     this.#state.groups = [...this.#groups.values()];
     this.#state.memberships = [...this.#members].flatMap(([groupId, users]) => [...users].map((userId) => ({ groupId, userId })));
     writeState(this.#dataDir, this.#state);

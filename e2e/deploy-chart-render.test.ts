@@ -1,0 +1,158 @@
+/**
+ * The Helm chart, rendered for each scenario by deploy/helm/render-check (Go text/template + sprig,
+ * the engine Helm is built on; helm itself is not installable here): well-formed manifests, a
+ * configuration the app's own loader accepts in production, pods that roll when settings change,
+ * and refusals of unsafe settings. The chart's static checks are in deploy-chart.test.ts.
+ * What is NOT checked here (no helm): `helm template` itself, and installing into a cluster.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SECRET_VARIABLES, loadConfig } from '@gatehouse/auth/config';
+import {
+  buildRenderer, ciFiles as listCiFiles, container, find, podSpec, podTemplate, render as renderWith, type Manifest, type Values,
+} from '../deploy/checks.ts';
+
+const ciFiles = listCiFiles();
+
+describe('Helm chart: rendered by deploy/helm/render-check', () => {
+  let tmp: string;
+  let renderer: string;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-'));
+    renderer = path.join(tmp, 'render');
+    await buildRenderer(renderer);
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const render = (...args: string[]) => renderWith(renderer, ...args);
+
+  /**
+   * Runs the app's own config loader on what a pod would get: the ConfigMap as environment, each
+   * NAME_FILE pointing at a file holding the Secret's key (or `external` for an existingSecret).
+   */
+  function appConfig(manifests: Manifest[], external: Record<string, string>) {
+    const env: Record<string, string> = { ...find(manifests, 'ConfigMap')!.data };
+    const secret = find(manifests, 'Secret');
+    const dir = fs.mkdtempSync(path.join(tmp, 'secrets-'));
+    for (const entry of container(manifests).env as Array<{ name: string; value: string }>) {
+      if (!entry.name.endsWith('_FILE')) continue;
+      const key = path.basename(entry.value);
+      const value = secret ? Buffer.from(secret.data![key]!, 'base64').toString('utf8') : external[key];
+      assert.ok(value !== undefined, `no value for Secret key ${key}`);
+      fs.writeFileSync(path.join(dir, key), value);
+      env[entry.name] = path.join(dir, key);
+    }
+    return loadConfig(env, { envFile: false, cwd: dir });
+  }
+
+  test('every scenario renders to well-formed manifests of the expected kinds', async () => {
+    const expected: Record<string, string[]> = {
+      'default-values.yaml': ['ConfigMap', 'Deployment', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'],
+      'ha-redis-values.yaml': ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'],
+      'ingress-values.yaml': ['ConfigMap', 'Deployment', 'Ingress', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'],
+    };
+    for (const file of ciFiles) {
+      const { code, manifests, stderr } = await render(`ci/${file}`);
+      assert.equal(code, 0, `ci/${file}: ${stderr}`);
+      assert.deepEqual(manifests.map((m) => m.kind).sort(), expected[file], `ci/${file}`);
+      for (const m of manifests) assert.ok(m.apiVersion && m.metadata?.name, `ci/${file}: a ${m.kind} without apiVersion or name`);
+    }
+  });
+
+  test('the pod is hardened, probed on /healthz and /readyz, and gets secrets only as files', async () => {
+    for (const file of ciFiles) {
+      const { manifests } = await render(`ci/${file}`);
+      const pod = podSpec(manifests);
+      const c = container(manifests);
+      assert.deepEqual((pod.securityContext as Values).runAsNonRoot, true);
+      assert.deepEqual((pod.securityContext as Values).seccompProfile, { type: 'RuntimeDefault' });
+      assert.equal(pod.automountServiceAccountToken, false);
+      const sc = c.securityContext as Values;
+      assert.equal(sc.runAsUser, 10001);
+      assert.equal(sc.readOnlyRootFilesystem, true);
+      assert.equal(sc.allowPrivilegeEscalation, false);
+      assert.deepEqual((sc.capabilities as Values).drop, ['ALL']);
+      assert.equal(((c.livenessProbe as Values).httpGet as Values).path, '/healthz');
+      assert.equal(((c.readinessProbe as Values).httpGet as Values).path, '/readyz');
+      assert.equal((c.ports as Values[])[0]!.containerPort, 3000);
+      const mounts = (c.volumeMounts as Values[]).map((m) => m.mountPath);
+      assert.ok(mounts.includes('/tmp'), `ci/${file}: /tmp must be writable with a read-only root`);
+      // Secret keys are mounted exactly for the NAME_FILE variables, and no secret is a plain variable.
+      const fileVars = (c.env as Array<{ name: string }>).map((e) => e.name).filter((n) => n.endsWith('_FILE')).map((n) => n.slice(0, -5)).sort();
+      const secretVolume = (pod.volumes as Values[]).find((v) => v.name === 'secrets')!.secret as Values;
+      assert.deepEqual((secretVolume.items as Array<{ key: string }>).map((i) => i.key).sort(), fileVars);
+      const plain = Object.keys(find(manifests, 'ConfigMap')!.data!);
+      const leaked = plain.filter((n) => (SECRET_VARIABLES as readonly string[]).includes(n) && !(n === 'DATABASE_URL' && find(manifests, 'ConfigMap')!.data![n]!.startsWith('file:')));
+      assert.deepEqual(leaked, [], `ci/${file}: secret variables in the ConfigMap`);
+      for (const annotation of ['checksum/config', 'checksum/secret']) {
+        assert.match(podTemplate(manifests).metadata.annotations[annotation]!, /^[0-9a-f]{64}$/);
+      }
+    }
+  });
+
+  test("the app's own loader accepts what each scenario gives the pod, in production", async () => {
+    const single = appConfig((await render('ci/default-values.yaml')).manifests, {});
+    assert.equal(single.nodeEnv, 'production');
+    assert.equal(single.appBaseUrl, 'https://gatehouse.example.com');
+    assert.equal(single.databaseUrl, 'file:/data/gatehouse.db');
+    assert.equal(single.session.cookieName, '__Host-gatehouse');
+    const ha = appConfig((await render('ci/ha-redis-values.yaml')).manifests, {
+      OKTA_CLIENT_SECRET: 'client-secret-from-the-existing-secret',
+      SESSION_SECRET: 'x'.repeat(48),
+      OKTA_API_TOKEN: '00real-looking-api-token',
+      DATABASE_URL: 'postgres://gatehouse:pw@postgres:5432/gatehouse',
+      REDIS_URL: 'redis://redis:6379/0',
+    });
+    assert.equal(ha.okta.issuer, 'https://dev-123456.okta.com/oauth2/default');
+    assert.deepEqual(ha.roles, { admin: ['gatehouse-admins'], viewer: ['gatehouse-viewers', 'gatehouse-analysts'] });
+    assert.equal(ha.redisUrl, 'redis://redis:6379/0');
+    assert.match(ha.databaseUrl, /^postgres:/);
+    assert.equal(ha.okta.apiToken, '00real-looking-api-token');
+    const jwt = await render('ci/default-values.yaml', '--set=config.okta.management.mode=privateKeyJwt', '--set=config.okta.management.clientId=0oaservice', '--set=secrets.oktaManagementPrivateKey=-----BEGIN PRIVATE KEY-----');
+    assert.equal(appConfig(jwt.manifests, {}).okta.managementClientId, '0oaservice');
+  });
+
+  test('SQLite gets a volume and one writer; shared stores get a rolling update and no volume', async () => {
+    const single = (await render('ci/default-values.yaml')).manifests;
+    assert.equal((find(single, 'Deployment')!.spec!.strategy as Values).type, 'Recreate');
+    assert.equal(((podSpec(single).volumes as Values[]).find((v) => v.name === 'data')!.persistentVolumeClaim as Values).claimName, find(single, 'PersistentVolumeClaim')!.metadata.name);
+    const ha = (await render('ci/ha-redis-values.yaml')).manifests;
+    assert.equal(find(ha, 'Deployment')!.spec!.replicas, 3);
+    assert.equal((find(ha, 'Deployment')!.spec!.strategy as Values).type, 'RollingUpdate');
+    assert.equal((podSpec(ha).volumes as Values[]).some((v) => v.name === 'data'), false);
+    const ephemeral = (await render('ci/default-values.yaml', '--set=database.sqlite.persistence.enabled=false')).manifests;
+    assert.equal(find(ephemeral, 'PersistentVolumeClaim'), undefined);
+  });
+
+  test('a changed setting or secret changes the pod template (pods roll)', async () => {
+    const annotations = async (...args: string[]) => podTemplate((await render(...args)).manifests).metadata.annotations;
+    const base = await annotations('ci/default-values.yaml');
+    const config = await annotations('ci/default-values.yaml', '--set=config.logLevel=debug');
+    const secret = await annotations('ci/default-values.yaml', `--set=secrets.sessionSecret=${'y'.repeat(40)}`);
+    assert.notEqual(config['checksum/config'], base['checksum/config']);
+    assert.equal(config['checksum/secret'], base['checksum/secret']);
+    assert.notEqual(secret['checksum/secret'], base['checksum/secret']);
+    assert.equal(secret['checksum/config'], base['checksum/config']);
+  });
+
+  test('unsafe or incomplete settings are refused with the value to fix', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['ci/default-values.yaml', '--set=replicaCount=2'], /replicaCount > 1 needs shared stores/],
+      [['ci/default-values.yaml', '--set=replicaCount=2', '--set=redis.enabled=true', '--set=secrets.redisUrl=redis://r:6379'], /replicaCount > 1 needs shared stores/],
+      [[], /config\.appBaseUrl is required/],
+      [['ci/default-values.yaml', '--set=config.appBaseUrl=http://gatehouse.example.com'], /must start with https/],
+      [['ci/default-values.yaml', '--set=config.okta.domain=dev-1.okta.com'], /both set/],
+      [['ci/default-values.yaml', '--set=config.okta.clientId='], /config\.okta\.clientId is required/],
+      [['ci/default-values.yaml', '--set=secrets.sessionSecret=short'], /at least 32 characters/],
+      [['ci/default-values.yaml', '--set=database.type=postgres'], /secrets\.databaseUrl/],
+      [['ci/default-values.yaml', '--set=config.okta.management.mode=apiToken'], /secrets\.oktaApiToken/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await render(...args);
+      assert.equal(code, 1, `accepted: ${args.join(' ')}`);
+      assert.match(stderr, message);
+    }
+  });
+});
