@@ -7,12 +7,15 @@ import type { Auth, AuditLog, GatehouseConfig, SessionStore } from './auth.ts';
 import type { OktaDirectory } from './okta/directory.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
 
+/** A per-client-IP request budget. */
 export interface RateLimitOptions {
   /** Requests allowed per window per client IP. */
   limit: number;
+  /** Window length, in ms. */
   windowMs: number;
 }
 
+/** What `createApp` is built from: assembled by `server.ts`, or by the test harness from the same real parts. */
 export interface AppDeps {
   config: GatehouseConfig;
   auth: Auth;

@@ -13,6 +13,7 @@ import { createMetrics } from './routes/ops/metrics.ts';
 import { openStores, schedulePurge } from './stores.ts';
 import { renderSignInError } from './views/status-pages.tsx';
 
+/** Overrides for {@link startDashboard}; everything defaults to the configuration. */
 export interface StartDashboardOptions {
   /** Defaults to `loadConfig()` (environment, `.env`, `NAME_FILE` secrets). */
   config?: GatehouseConfig;
@@ -25,9 +26,11 @@ export interface StartDashboardOptions {
   authRateLimit?: RateLimitOptions;
 }
 
+/** A listening dashboard. */
 export interface RunningDashboard {
   /** Where the server listens locally, e.g. `http://localhost:3000` (users open `config.appBaseUrl`). */
   url: string;
+  /** Stops the session purge and the server (dropping keep-alive connections), then closes the stores; idempotent. */
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ export interface AccessTokenClaims extends JWTPayload {
   groups?: unknown;
 }
 
+/** Which access tokens {@link createBearerVerifier} accepts beyond issuer, audience and signature. */
 export interface BearerVerifierOptions {
   /** Client ids whose tokens this app accepts; default: only `config.okta.clientId`. */
   clientIds?: string[];

@@ -123,6 +123,7 @@ export type AuditEventType =
   | 'stepup.required'
   | 'admin.action';
 
+/** One audit record as emitted by the auth core or the app; must never carry a secret, token or cookie value. */
 export interface AuditEvent {
   type: AuditEventType;
   /** 'success' or 'failure'. */
@@ -141,18 +142,25 @@ export interface AuditEvent {
   at?: number;
 }
 
+/** An audit event as read back: with its id and time filled in. */
 export interface StoredAuditEvent extends AuditEvent {
+  /** Increasing in insertion order; the keyset for {@link AuditQuery.before}. */
   id: number;
+  /** Epoch ms. */
   at: number;
 }
 
+/** Filters of {@link AuditLog.query}; all optional and ANDed, results newest first. */
 export interface AuditQuery {
   sub?: string;
   email?: string;
   type?: AuditEventType;
   result?: 'success' | 'failure';
+  /** Epoch ms, inclusive. */
   since?: number;
+  /** Epoch ms, exclusive. */
   until?: number;
+  /** Default 100, at most 1000. */
   limit?: number;
   /** Return events with id < before (keyset pagination, newest first). */
   before?: number;
@@ -163,6 +171,7 @@ export interface AuditSink {
   record(event: AuditEvent): Promise<void>;
 }
 
+/** An {@link AuditSink} that can also be read back, for the admin audit pages and dashboards. */
 export interface AuditLog extends AuditSink {
   query(query?: AuditQuery): Promise<StoredAuditEvent[]>;
   /** Counts grouped by UTC day (YYYY-MM-DD) and result, for `type`, since `since`. */
@@ -192,6 +201,7 @@ export interface LoginTransaction {
   expiresAt: number;
 }
 
+/** Where {@link LoginTransaction}s wait between `/auth/login` and `/auth/callback`. */
 export interface TransactionStore {
   putTransaction(tx: LoginTransaction): Promise<void>;
   /** Atomically deletes and returns the transaction (even if expired; callers check). */

@@ -5,12 +5,14 @@
 import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 
+/** Props of {@link ChartFigure}. */
 export interface ChartFigureProps {
   /** SVG from `renderChart` (trusted: produced by Vega from escaped values). */
   svg: string;
   caption: string;
   /** Column headings and rows of the data behind the chart. */
   columns: string[];
+  /** One entry per row, in `columns` order. */
   rows: Array<Array<string | number>>;
 }
 

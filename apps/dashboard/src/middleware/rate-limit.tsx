@@ -8,8 +8,10 @@ import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { RateLimitOptions } from '../deps.ts';
 import { TooManyRequestsPage } from '../views/status-pages.tsx';
 
-// 30 per minute: a person signs in a handful of times an hour; a script hammering the sign-in
-// endpoints is slowed to one attempt every two seconds.
+/**
+ * 30 requests per minute per client: a person signs in a handful of times an hour; a script
+ * hammering the sign-in endpoints is slowed to one attempt every two seconds.
+ */
 export const DEFAULT_AUTH_RATE_LIMIT: RateLimitOptions = { limit: 30, windowMs: 60_000 };
 
 /**

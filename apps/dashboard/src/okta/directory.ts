@@ -25,8 +25,10 @@ export type ManagementScope = 'okta.users.read' | 'okta.users.manage' | 'okta.gr
  */
 export type DirectoryClients = Client | ((scope: ManagementScope) => Client);
 
+/** An Okta user as the admin pages show it, flattened from the SDK's `User`. */
 export interface DirectoryUser {
   id: string;
+  /** Okta lifecycle status (`ACTIVE`, `PROVISIONED`, `DEPROVISIONED`, …). */
   status: string;
   login: string;
   email: string;
@@ -36,6 +38,7 @@ export interface DirectoryUser {
   lastLogin: Date | null;
 }
 
+/** An Okta group as the admin pages show it. */
 export interface DirectoryGroup {
   id: string;
   name: string;
@@ -44,6 +47,10 @@ export interface DirectoryGroup {
   type: string;
 }
 
+/**
+ * A user to create (and activate) in Okta: the email is also the login; the user joins `groupIds`.
+ * @see https://developer.okta.com/docs/reference/api/users/#create-user
+ */
 export interface NewUser {
   email: string;
   firstName: string;

@@ -19,12 +19,15 @@ import { createMetrics } from '../routes/ops/metrics.ts';
 import { openStores } from '../stores.ts';
 import { renderSignInError } from '../views/status-pages.tsx';
 
+/** `APP_BASE_URL` of every harness app; `request()` resolves paths against it and calls `app.request()` (no listening socket). */
 export const APP_BASE_URL = 'http://localhost:3000';
 /** What a browser sends with a same-origin form post. */
 export const SAME_ORIGIN = { Origin: APP_BASE_URL, 'Sec-Fetch-Site': 'same-origin' } as const;
 
+/** Which demo user: `admin`, `viewer` or `norole`. */
 export type DemoKind = keyof typeof DEMO_USERS;
 
+/** What {@link createHarness} starts besides the app. */
 export interface HarnessOptions {
   /** Start the real Okta emulator and point the config (issuer, API token) at it. */
   emulator?: boolean;
@@ -33,6 +36,7 @@ export interface HarnessOptions {
   authRateLimit?: RateLimitOptions;
 }
 
+/** A test app over real stores, with helpers to sign in and make requests. */
 export interface Harness {
   app: ReturnType<typeof createApp>;
   deps: AppDeps;
@@ -45,6 +49,7 @@ export interface Harness {
   signIn(kind: DemoKind, options?: { authAgeSeconds?: number; amr?: string[] }): Promise<{ cookie: string; session: SessionRecord; token: string }>;
   /** `app.request` on the app's base URL, with an optional cookie. */
   request(path: string, init?: RequestInit & { cookie?: string }): Promise<Response>;
+  /** Closes the stores and the emulator (if started) and deletes the temp directory. */
   close(): Promise<void>;
 }
 

@@ -31,6 +31,7 @@ export const PageHeader: FC<{ title: string; lead?: string; id?: string; childre
   </div>
 );
 
+/** A labelled number tile. */
 export const Stat: FC<{ label: string; value: string | number }> = ({ label, value }) => (
   <div class="stat">
     <p class="stat__label">{label}</p>
@@ -38,12 +39,15 @@ export const Stat: FC<{ label: string; value: string | number }> = ({ label, val
   </div>
 );
 
+/** "Success" / "Failure" badge for an audit result. */
 export const ResultBadge: FC<{ result: 'success' | 'failure' }> = ({ result }) => (
   <span class={`badge badge--${result}`}>{result === 'success' ? 'Success' : 'Failure'}</span>
 );
 
+/** Tone of a {@link Notice}. */
 export type NoticeKind = 'success' | 'error' | 'warning';
 
+/** A message box; `error` is announced at once (`role="alert"`), the others politely (`role="status"`). */
 export const Notice: FC<{ kind: NoticeKind; children?: Child }> = ({ kind, children }) => (
   <div class={`notice notice--${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
     <p>{children}</p>
@@ -61,6 +65,7 @@ export const FLASH_MESSAGES = {
   'session-not-found': ['warning', 'That session no longer exists (it may have expired or been revoked already).'],
 } as const satisfies Record<string, readonly [NoticeKind, string]>;
 
+/** A `?done=` code {@link Flash} knows. */
 export type FlashCode = keyof typeof FLASH_MESSAGES;
 
 /** The notice for a `?done=` code, or nothing for unknown codes. */

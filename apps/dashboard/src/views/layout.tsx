@@ -22,7 +22,9 @@ const NAV: NavItem[] = [
   { href: '/profile', label: 'Profile', permission: 'profile:read' },
 ];
 
+/** Props of {@link Layout}. */
 export interface LayoutProps {
+  /** Page title; the document title is `<title> · Gatehouse`. */
   title: string;
   /** The request's auth state; the header shows only when signed in. */
   auth?: AuthState | null;

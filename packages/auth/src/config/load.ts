@@ -11,6 +11,7 @@ import { randomToken } from '../crypto.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { MIN_SECRET_LENGTH, SECRET_VARIABLES, parseConfig, type GatehouseConfig } from './schema.ts';
 
+/** Where {@link loadConfig} looks for the `.env` file and resolves relative paths. */
 export interface LoadConfigOptions {
   /** Path of a `.env` file, or `false` for none. Default: `<repository root>/.env` when present. */
   envFile?: string | false;

@@ -82,9 +82,16 @@ export const SECRET_VARIABLES = [
   'REDIS_URL',
 ] as const;
 
+/**
+ * Scopes asked for when `OKTA_SCOPES` is unset: `offline_access` for a refresh token
+ * (OIDC Core §11), `groups` for Okta's groups claim (roles are mapped from it).
+ * @see OIDC Core §5.4 (scope values)
+ */
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'];
-// 32 characters: with base64-ish secrets that is ≥ 192 bits, comfortably above AES-256-GCM's
-// 128-bit security level once HKDF has stretched it.
+/**
+ * Shortest accepted `SESSION_SECRET`, in characters. 32: with base64-ish secrets that is ≥ 192 bits,
+ * comfortably above AES-256-GCM's 128-bit security level once HKDF has stretched it.
+ */
 export const MIN_SECRET_LENGTH = 32;
 const SECRET_HINT = 'generate one with `openssl rand -base64 48`';
 
@@ -165,6 +172,7 @@ const environmentSchema = z.object({
 
 type Environment = z.output<typeof environmentSchema>;
 
+/** Inputs to {@link parseConfig} that do not come from the environment. */
 export interface ParseConfigOptions {
   /** A development secret (persisted by `load.ts`) used when `SESSION_SECRET` is absent outside production. */
   generatedSessionSecret?: string;

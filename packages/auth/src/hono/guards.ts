@@ -103,6 +103,10 @@ export function requirePermission(c: Context<AuthEnv>, permission: Permission): 
   return deny(c, state, { needed: { permission }, groupsThatGrant: groupsFor(c, granting) });
 }
 
+/**
+ * How recent (and how strong) the IdP authentication must be for {@link requireRecentAuth}.
+ * @see OIDC Core §3.1.2.1 (`max_age`, `acr_values`)
+ */
 export interface RecentAuthOptions {
   /** Maximum age of the IdP authentication (`auth_time`), in seconds. */
   maxAgeSeconds: number;

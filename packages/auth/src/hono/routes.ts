@@ -7,6 +7,10 @@ import { Hono } from 'hono';
 import type { Auth } from '../auth.ts';
 import { recordPeerAddress } from './context.ts';
 
+/**
+ * The `/auth/*` sub-app for `auth`; records the peer address (per `TRUST_PROXY_HOPS`) before each route.
+ * @see OIDC Core §3.1.2 (login), §3.1.3 (callback), OIDC RP-Initiated Logout 1.0 (logout)
+ */
 export function authRoutes(auth: Auth): Hono {
   const routes = new Hono();
   routes.use(async function gatehousePeerAddress(c, next) {

@@ -8,7 +8,10 @@ import type { GatehouseConfig } from '../config/index.ts';
 import { randomToken, sha256, timingSafeEqualString } from '../crypto.ts';
 import { parseCookies, serializeCookie } from '../session/cookie.ts';
 
-// 10 min: an abandoned login must not stay replayable; the cookie lives as long as a transaction.
+/**
+ * Lifetime of a login transaction and of its binding cookie, in seconds. 10 min: an abandoned
+ * login must not stay replayable; the cookie lives as long as a transaction.
+ */
 export const TRANSACTION_TTL_SECONDS = 600;
 // 32 bytes = 256 bits from getRandomValues: unguessable by a site trying to forge a callback.
 const BINDING_BYTES = 32;

@@ -14,7 +14,7 @@ import { AuthError, errorSummary, toAuthError } from '../errors.ts';
  */
 export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256'] as const;
 
-// 60 s: the most clock skew between us and the IdP we tolerate on exp / iat / auth_time.
+/** Clock skew tolerated between us and the IdP on `exp` / `iat` / `auth_time`, in seconds (60). */
 export const CLOCK_TOLERANCE_SECONDS = 60;
 // 10 s per IdP request: long enough for a slow Okta, short enough to answer the user.
 const REQUEST_TIMEOUT_SECONDS = 10;

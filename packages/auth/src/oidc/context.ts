@@ -23,6 +23,7 @@ export interface ErrorPageInput {
 /** Renders an error page; the app may replace the default to match its layout. */
 export type RenderError = (input: ErrorPageInput) => Response | Promise<Response>;
 
+/** What every step of the flow is given; built once by `createAuth`. */
 export interface FlowContext {
   config: GatehouseConfig;
   client: OidcClient;
@@ -30,6 +31,7 @@ export interface FlowContext {
   sessions: SessionManager;
   audit: Audit;
   logger: AuthLogger;
+  /** Current time, epoch ms (injectable for tests). */
   now: () => number;
   renderError: RenderError;
 }

@@ -15,14 +15,20 @@ import { accessTokenExpiry } from './callback.ts';
 import { groupsAuditFields, identityFromClaims } from './claims.ts';
 import type { FlowContext } from './context.ts';
 
-// 60 s before expiry: a request that starts now must not carry a token that dies in flight.
+/**
+ * How long before the access token's expiry a refresh is due, in ms. 60 s: a request that starts
+ * now must not carry a token that dies in flight.
+ */
 export const REFRESH_MARGIN_MS = 60_000;
 // After a transient failure (IdP down) or when the session has no refresh token, wait 30 s before
 // trying again, so a broken IdP costs one request per session per 30 s, not one per page view.
 const RETRY_AFTER_MS = 30_000;
-// 30 s lease: it must outlive the slowest refresh we allow — the token request and a JWKS refetch
-// at 10 s each (client.ts; discovery is done before taking it) — or a second instance would spend
-// the same refresh token; and a crashed instance holds up its sessions' refresh for at most this.
+/**
+ * Lifetime of the cross-instance refresh lease, in ms. 30 s: it must outlive the slowest refresh
+ * we allow — the token request and a JWKS refetch at 10 s each (client.ts; discovery is done before
+ * taking it) — or a second instance would spend the same refresh token; and a crashed instance
+ * holds up its sessions' refresh for at most this.
+ */
 export const REFRESH_LEASE_TTL_MS = 30_000;
 // Waiting for another instance's refresh: a store read every 100 ms, for at most the lease's ttl.
 const LEASE_POLL_MS = 100;
@@ -36,6 +42,7 @@ const ended = (session: SessionRecord, now: number) => now >= session.expiresAt 
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Options of {@link Refresher.ensureFreshTokens}. */
 export interface RefreshOptions {
   /**
    * Refresh even if the access token is not due (a caller got a 401 from an API) — unless the
@@ -44,6 +51,10 @@ export interface RefreshOptions {
   force?: boolean;
 }
 
+/**
+ * Refreshes session tokens once per session across concurrent callers and instances.
+ * @see RFC 6749 §6 (refreshing an access token), OIDC Core §12.2 (refresh response)
+ */
 export interface Refresher {
   /** Whether `session`'s access token expires within the margin. */
   isDue(session: SessionRecord): boolean;

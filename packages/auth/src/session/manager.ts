@@ -15,6 +15,7 @@ export interface TokenBundle {
   refreshToken: string | null;
 }
 
+/** The session rules on top of a {@link SessionStore}, which only persists. */
 export interface SessionManager {
   /** Starts a brand-new session (new id and secret every time) and returns the cookie token. */
   create(input: {
@@ -22,6 +23,7 @@ export interface SessionManager {
     roles: Role[];
     claims: SessionRecord['claims'];
     tokens: TokenBundle;
+    /** Epoch ms. */
     accessTokenExpiresAt: number;
     userAgent: string | null;
     ip: string | null;
@@ -39,6 +41,7 @@ export interface SessionManager {
     session: SessionRecord,
     input: { tokens: TokenBundle; user: AuthUser; roles: Role[]; claims: SessionRecord['claims']; accessTokenExpiresAt: number },
   ): Promise<SessionRecord>;
+  /** Ends one session (deletes its record); a no-op for an unknown id. */
   revoke(id: string): Promise<void>;
   /** Ends every session of a user; returns how many. */
   revokeUser(sub: string): Promise<number>;

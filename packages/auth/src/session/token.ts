@@ -5,9 +5,9 @@
  */
 import { randomToken, sha256 } from '../crypto.ts';
 
-// 15 bytes = 120 bits of id: unguessable and collision-free at any realistic number of sessions.
+/** Random bytes in a session id. 15 bytes = 120 bits: unguessable and collision-free at any realistic number of sessions. */
 export const SESSION_ID_BYTES = 15;
-// 24 bytes = 192 bits of secret: far past brute force, even offline against a leaked hash.
+/** Random bytes in a session secret. 24 bytes = 192 bits: far past brute force, even offline against a leaked hash. */
 export const SESSION_SECRET_BYTES = 24;
 const ID_LENGTH = Math.ceil((SESSION_ID_BYTES * 4) / 3);
 const SECRET_LENGTH = Math.ceil((SESSION_SECRET_BYTES * 4) / 3);

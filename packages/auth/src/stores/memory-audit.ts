@@ -1,7 +1,8 @@
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
 
-// 100 per page by default, 1000 at most: one audit page never materializes the whole log.
+/** Audit events per query when no limit is given. */
 export const DEFAULT_AUDIT_LIMIT = 100;
+/** Most audit events one query returns (1000), so one audit page never materializes the whole log. */
 export const MAX_AUDIT_LIMIT = 1000;
 
 /** Clamps an audit query's limit. */

@@ -7,9 +7,9 @@ import { leaseTtl } from './lease.ts';
 
 export { MemoryAuditLog } from './memory-audit.ts';
 
-// 100: a page of the admin panel; callers ask for more explicitly.
+/** Sessions per list page when no limit is given. 100: a page of the admin panel; callers ask for more explicitly. */
 export const DEFAULT_LIST_LIMIT = 100;
-// 1000: keeps one admin request from materializing an entire large store.
+/** Most sessions one list call returns. 1000: keeps one admin request from materializing an entire large store. */
 export const MAX_LIST_LIMIT = 1000;
 
 /** Clamps list/query paging input to sane integers. */

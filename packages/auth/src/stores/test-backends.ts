@@ -14,7 +14,9 @@ import { describeServer } from './factory.ts';
 
 type Store = SessionStore & TransactionStore;
 
+/** PostgreSQL the store tests use: `GATEHOUSE_TEST_POSTGRES_URL`, else the local `test` database. */
 export const postgresUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Redis the store tests use: `GATEHOUSE_TEST_REDIS_URL`, else the local server. */
 export const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const run = randomBytes(4).toString('hex');

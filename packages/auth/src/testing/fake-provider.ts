@@ -36,6 +36,7 @@ export interface TokenPlan {
   omitIdToken?: boolean;
 }
 
+/** The one client the fake provider knows; its token endpoint answers `invalid_client` (401) to any other. */
 export interface FakeProviderOptions {
   clientId: string;
   clientSecret: string;
@@ -57,7 +58,9 @@ interface Grant {
   groups: string[] | undefined;
 }
 
+/** A running fake provider: its issuer URL, request counters and the controls a test drives it with. */
 export interface FakeProvider {
+  /** `http://127.0.0.1:<port>`, known once started. */
   readonly issuer: string;
   /** Requests seen per endpoint. */
   readonly requests: { discovery: number; jwks: number; token: number; tokenByGrant: Record<string, number> };

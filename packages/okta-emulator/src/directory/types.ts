@@ -7,7 +7,12 @@
 /** Okta user lifecycle statuses the emulator models. */
 export type UserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'DEPROVISIONED';
 
+/**
+ * An Okta user profile: the base attributes every user has, plus any custom ones.
+ * @see https://developer.okta.com/docs/reference/api/users/
+ */
 export interface UserProfile {
+  /** Unique in the org, compared case-insensitively. */
   login: string;
   email: string;
   firstName: string;
@@ -15,6 +20,10 @@ export interface UserProfile {
   [attribute: string]: string | null | undefined;
 }
 
+/**
+ * A user as the directory stores it; timestamps are ISO 8601 strings, as Okta returns them.
+ * @see https://developer.okta.com/docs/reference/api/users/
+ */
 export interface DirectoryUser {
   /** Okta user id: `00u` + 17 base62 characters. */
   id: string;
@@ -37,19 +46,29 @@ export interface DirectoryUser {
   mfaPolicy: 'always' | 'on_request';
 }
 
+/**
+ * A group as the directory stores it; timestamps are ISO 8601 strings.
+ * @see https://developer.okta.com/docs/reference/api/groups/
+ */
 export interface DirectoryGroup {
   /** Okta group id: `00g` + 17 base62 characters. */
   id: string;
   created: string;
   lastUpdated: string;
   lastMembershipUpdated: string;
+  /** `BUILT_IN` groups (Okta's own, such as Everyone) cannot be deleted. */
   type: 'OKTA_GROUP' | 'BUILT_IN';
   profile: { name: string; description: string | null };
 }
 
+/**
+ * An OIDC app integration (web app or API service app), as the emulator registers it with the provider.
+ * @see https://developer.okta.com/docs/reference/api/apps/
+ */
 export interface OidcApp {
   /** Client id, Okta style (`0oa…`). */
   clientId: string;
+  /** Null for clients that authenticate without a shared secret (`private_key_jwt`, `none`). */
   clientSecret: string | null;
   name: string;
   redirectUris: string[];
@@ -63,6 +82,10 @@ export interface OidcApp {
   grantedScopes: string[];
 }
 
+/**
+ * An SSWS API token for the Management API.
+ * @see https://developer.okta.com/docs/guides/create-an-api-token/
+ */
 export interface ApiToken {
   id: string;
   name: string;
@@ -71,23 +94,36 @@ export interface ApiToken {
   created: string;
 }
 
+/**
+ * An event hook: where the emulator POSTs the Okta events it subscribes to. Deliveries go only
+ * to hooks that are both `ACTIVE` and `VERIFIED`.
+ * @see https://developer.okta.com/docs/concepts/event-hooks/
+ */
 export interface EventHook {
   id: string;
   name: string;
   status: 'ACTIVE' | 'INACTIVE';
+  /** `VERIFIED` once the endpoint has answered the one-time verification challenge. */
   verificationStatus: 'VERIFIED' | 'UNVERIFIED';
+  /** Okta event types it subscribes to (`user.lifecycle.deactivate`, …). */
   events: string[];
   url: string;
   /** Authorization header sent with every delivery, e.g. `{ key: 'Authorization', value: '…' }`. */
   authScheme: { type: 'HEADER'; key: string; value: string } | null;
+  /** Custom headers sent with every request to the hook, before the auth header. */
   headers: Array<{ key: string; value: string }>;
   created: string;
   lastUpdated: string;
 }
 
+/**
+ * The `default` custom authorization server: audience, token lifetimes and groups claim.
+ * @see https://developer.okta.com/docs/concepts/auth-servers/#custom-authorization-server
+ */
 export interface AuthorizationServerSettings {
   /** Authorization server id, `default`. */
   id: string;
+  /** `aud` of every access token it issues (Okta's default: `api://default`). */
   audience: string;
   /** Groups claim: included in ID (and access) tokens when the `groups` scope is asked for. */
   groupsClaim: { enabled: boolean; name: string; filterRegex: string; maxGroups: number };

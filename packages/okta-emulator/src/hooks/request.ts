@@ -1,6 +1,6 @@
 import type { EventHook } from '../directory/types.ts';
 
-// 3 s: Okta gives an event hook endpoint 3 seconds to answer before it counts as failed.
+/** How long a hook endpoint has to answer, in ms. 3 s: Okta's limit before a delivery counts as failed. */
 export const HOOK_TIMEOUT_MS = 3000;
 
 /**

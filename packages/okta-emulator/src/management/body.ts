@@ -27,7 +27,7 @@ export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> 
   return result.data;
 }
 
-// 64 KiB: far above any user, group or hook body, small enough that no request can hog memory.
+/** Largest Management API request body accepted, in bytes. 64 KiB: far above any user, group or hook body, small enough that no request can hog memory. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** The body as text, refused with 413 as soon as it passes {@link MAX_BODY_BYTES} (chunked or not). */

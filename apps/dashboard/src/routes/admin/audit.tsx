@@ -13,6 +13,7 @@ import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage } from '../../views/status-pages.tsx';
 import { AdminNav } from './nav.tsx';
 
+/** Every audit event type, in the order the type filter offers them. */
 export const AUDIT_EVENT_TYPES = [
   'signin.started',
   'signin.succeeded',
@@ -30,12 +31,16 @@ const PAGE_SIZE = 50;
 
 const blank = (value: unknown) => (value === '' ? undefined : value);
 
+/** Query string of `/admin/audit`: blank fields mean "any"; unknown values fail (a 400 page). */
 export const auditFilterSchema = z.object({
+  /** An email (contains `@`) or an Okta user id. */
   user: z.preprocess(blank, z.string().trim().max(200).optional()),
   type: z.preprocess(blank, z.enum(AUDIT_EVENT_TYPES).optional()),
   result: z.preprocess(blank, z.enum(['success', 'failure']).optional()),
+  /** Keyset cursor: show events with a smaller id. */
   before: z.preprocess(blank, z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()),
 });
+/** A parsed `/admin/audit` filter. */
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 
 /** The store query for a filter: a value with `@` is an email, anything else an Okta user id. */
@@ -99,6 +104,7 @@ export const AuditTable: FC<{ events: StoredAuditEvent[] }> = ({ events }) => {
   );
 };
 
+/** `GET /audit` (mounted under `/admin`): the audit log page, 50 events per page; needs `audit:read`. */
 export function auditRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -20,9 +20,12 @@ const Advice: FC<{ text: string }> = ({ text }) => (
   <>{text.split('`').map((part, index) => (index % 2 === 1 ? <code>{part}</code> : part))}</>
 );
 
+/** How often one reason occurred, for the sign-in health page. */
 export interface ReasonCount {
   reason: string;
+  /** Occurrences in the last hour. */
   hour: number;
+  /** Occurrences in the last 24 hours. */
   day: number;
   /** `failure`: the sign-in or request failed; `warning`: signed in, but e.g. without a usable groups claim. */
   kind: 'failure' | 'warning';
@@ -62,6 +65,7 @@ export async function failureSummary(deps: AppDeps, now: number): Promise<Reason
   return [...reasons.values()].sort((a, b) => b.day - a.day || a.reason.localeCompare(b.reason));
 }
 
+/** `GET /health` (mounted under `/admin`): the sign-in health page; needs `audit:read`. */
 export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -20,6 +20,10 @@ import { DirectoryMissing, UsersTable, userRoutes } from './users.tsx';
 
 const OVERVIEW_ROWS = 8;
 
+/**
+ * The `/admin` sub-app: the admin role check on every path, the overview page and every admin area.
+ * @see ARCHITECTURE.md "Routes"
+ */
 export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

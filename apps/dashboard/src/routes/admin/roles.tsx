@@ -11,6 +11,7 @@ import { PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { AdminNav } from './nav.tsx';
 
+/** `GET /roles` (mounted under `/admin`): the group → role → permission table; needs `settings:read`. */
 export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

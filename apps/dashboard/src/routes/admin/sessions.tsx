@@ -71,6 +71,11 @@ export const SessionsTable: FC<{ sessions: SessionRecord[]; now: number; current
   );
 };
 
+/**
+ * Session routes, mounted under `/admin`: `GET /sessions` (needs `sessions:read`); revoke one with
+ * `POST /sessions/:id/revoke`, or all of a user's with `GET` then `POST /users/:id/sessions/revoke`
+ * (need `sessions:revoke`; the latter behind a step-up: sign-in within 5 min, MFA if enrolled).
+ */
 export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -34,6 +34,11 @@ const errorCode = (err: unknown) => (err instanceof DirectoryError ? err.code : 
 
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
+/**
+ * User actions, mounted under `/admin` (need `users:manage`): `POST /users` (create),
+ * `POST /users/:id/groups` (add a group), `POST /users/:id/groups/:groupId/remove`, and
+ * `GET` then `POST /users/:id/deactivate` behind a step-up (sign-in within 5 min, MFA if enrolled).
+ */
 export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

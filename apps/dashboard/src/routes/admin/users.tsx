@@ -63,6 +63,7 @@ export const DirectoryMissing: FC = () => (
   </Notice>
 );
 
+/** The users list: name (linking to the user's page), email, status, created, last sign-in. */
 export const UsersTable: FC<{ users: DirectoryUser[] }> = ({ users }) => {
   if (users.length === 0) return <p class="empty">No users found.</p>;
   return (
@@ -98,6 +99,10 @@ export function assignable(groups: DirectoryGroup[]): DirectoryGroup[] {
   return groups.filter((group) => group.type !== 'BUILT_IN');
 }
 
+/**
+ * User pages, mounted under `/admin`: `GET /users` (list and search) and `GET /users/:id` (need
+ * `users:read`), `GET /users/new` (the form; needs `users:manage`).
+ */
 export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
@@ -246,6 +251,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
   return app;
 }
 
+/** What the new-user form was filled with, to show it again after an error. */
 export interface NewUserValues {
   email?: string;
   firstName?: string;

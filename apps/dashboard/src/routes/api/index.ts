@@ -7,6 +7,10 @@ import { Hono } from 'hono';
 import { requirePermission, requireSession } from '@gatehouse/auth/hono';
 import type { AuthEnv } from '../../auth.ts';
 
+/**
+ * The `/api` sub-app: `GET /me` returns `sub`, `email`, `name`, `groups`, `roles` as JSON.
+ * @see ARCHITECTURE.md "Routes"
+ */
 export function apiRoutes(): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -5,10 +5,15 @@
 import { renderChart } from '../../charts/render.ts';
 import { MONTHS, countByKind, filterWeather, loadWeather, summariseByMonth, type WeatherFilter } from './weather-data.ts';
 
+/** The weather dashboard for one filter: headline numbers, the three charts as SVG, and their data. */
 export interface RenderedWeather {
+  /** Days matching the filter. */
   days: number;
+  /** Mean daily high, °C, one decimal; null when no day matches. */
   avgHigh: number | null;
+  /** Total, mm, rounded. */
   totalPrecipitation: number;
+  /** Highest daily average wind speed, m/s; null when no day matches. */
   windiest: number | null;
   temperatureSvg: string;
   kindsSvg: string;
@@ -88,7 +93,9 @@ async function buildWeather(filter: WeatherFilter): Promise<RenderedWeather> {
   };
 }
 
+/** Sign-ins of one result on one UTC day. */
 export interface SignInDay {
+  /** `YYYY-MM-DD`, UTC. */
   day: string;
   result: 'success' | 'failure';
   count: number;

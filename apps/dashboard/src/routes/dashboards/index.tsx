@@ -15,6 +15,7 @@ import { BadRequestPage } from '../../views/status-pages.tsx';
 import { failuresByReasonChart, signInsPerDayChart, weatherDashboard, type SignInDay } from './charts.ts';
 import { WEATHER_KINDS, WEATHER_YEARS, weatherFilterSchema } from './weather-data.ts';
 
+/** Sign-in activity periods offered, in days (strings: they are `?days=` query values). */
 export const ACTIVITY_PERIODS = ['7', '14', '30', '90'] as const;
 
 const querySchema = weatherFilterSchema.extend({
@@ -45,6 +46,11 @@ function totals(perDay: readonly SignInDay[]): Record<SignInDay['result'], numbe
   return sums;
 }
 
+/**
+ * The `/dashboards` sub-app: `GET /` shows sign-in activity and the weather dashboard; needs
+ * `dashboards:read`. Unknown filter values get a 400 page.
+ * @see ARCHITECTURE.md "Routes"
+ */
 export function dashboardRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -7,18 +7,31 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
+/** The dataset's weather categories (synthesized by vega-datasets from NOAA fields). */
 export const WEATHER_KINDS = ['sun', 'rain', 'drizzle', 'fog', 'snow'] as const;
+/** One of {@link WEATHER_KINDS}. */
 export type WeatherKind = (typeof WEATHER_KINDS)[number];
+/** The years the dataset covers. */
 export const WEATHER_YEARS = ['2012', '2013', '2014', '2015'] as const;
 
+/** One day of Seattle weather. */
 export interface WeatherDay {
+  /** `YYYY-MM-DD`. */
   date: string;
+  /** `YYYY`, for filtering. */
   year: string;
   /** 1–12 */
   month: number;
+  /** mm. */
   precipitation: number;
+  /** °C. */
   tempMax: number;
+  /** °C. */
   tempMin: number;
+  /**
+   * Average wind speed, m/s (vega-datasets' metadata says km/h, but the values — mean 3.2,
+   * max 9.5 — are NOAA's m/s).
+   */
   wind: number;
   weather: WeatherKind;
 }
@@ -28,6 +41,7 @@ export const weatherFilterSchema = z.object({
   year: z.enum(['all', ...WEATHER_YEARS]).default('all'),
   weather: z.enum(['all', ...WEATHER_KINDS]).default('all'),
 });
+/** A parsed weather filter (`all` or one year / one kind). */
 export type WeatherFilter = z.infer<typeof weatherFilterSchema>;
 
 const rowSchema = z.object({
@@ -78,11 +92,17 @@ export function filterWeather(days: readonly WeatherDay[], filter: WeatherFilter
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
+/** One calendar month of a filtered dataset (across the selected years). */
 export interface MonthSummary {
+  /** Short English name, `Jan`…`Dec`. */
   month: string;
+  /** Mean daily high, °C, one decimal. */
   avgHigh: number;
+  /** Mean daily low, °C, one decimal. */
   avgLow: number;
+  /** Total, mm, one decimal. */
   precipitation: number;
+  /** Days of the month in the filtered data. */
   days: number;
 }
 

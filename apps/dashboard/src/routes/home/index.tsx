@@ -16,6 +16,11 @@ export function homeFor(roles: readonly string[]): string | null {
   return null;
 }
 
+/**
+ * `GET /`: the landing page for visitors; signed-in users are redirected to their home, or shown
+ * the 403 page (with the groups that grant a role) when they have no role.
+ * @see ARCHITECTURE.md "Routes"
+ */
 export function homeRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 

@@ -8,7 +8,9 @@ import { routePath } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent, AuditLog, SessionStore } from '../../auth.ts';
 
+/** The Prometheus metrics of one app instance. */
 export interface AppMetrics {
+  /** This app's own registry, served at `/metrics`. */
   registry: Registry;
   /** Middleware counting and timing every request by matched route (never the raw path). */
   middleware: MiddlewareHandler;

@@ -33,6 +33,11 @@ function claimRows(claims: Record<string, unknown>): Array<[string, string]> {
     });
 }
 
+/**
+ * The `/profile` sub-app: `GET /` shows the signed-in user's claims, groups, roles, permissions and
+ * session; needs `profile:read`.
+ * @see ARCHITECTURE.md "Routes"
+ */
 export function profileRoutes(): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
