@@ -16,7 +16,7 @@ import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO
 import { keyFilePath, type KeyFile } from './keys.ts';
 import { DEFAULT_AS_PATH } from './provider/default-as.ts';
 import { startEmulator, type Emulator } from './server.ts';
-import { demoClient, demoSeed, redeem, runAll, send, sendRaw, type Answer, type Probe } from './test-support.ts';
+import { authorizeUrl, demoClient, demoSeed, redeem, runAll, send, sendRaw, type Answer, type Probe } from './test-support.ts';
 import { CookieJar, signIn } from './testing.ts';
 
 const AS = DEFAULT_AS_PATH;
@@ -90,11 +90,9 @@ describe('hostile input over HTTP', () => {
     logSecrets.set('sign-in session cookie', sid ?? 'missing');
 
     // An open interaction (sign-in page shown, not answered) for the /signin/* probes.
-    const authorize = new URL(`${emulator.issuer}/v1/authorize`);
-    authorize.search = new URLSearchParams({
-      client_id: DEMO_CLIENT_ID, response_type: 'code', redirect_uri: 'http://localhost:3000/auth/callback', scope: 'openid',
+    const authorize = authorizeUrl(emulator, {
       state: 'fuzz-state', nonce: 'fuzz-nonce', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
-    }).toString();
+    });
     interactionJar = new CookieJar();
     const started = await fetch(authorize, { redirect: 'manual' });
     interactionJar.store(started);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 
 /** One stored signing key: the private JWK plus when it stops being published. */
@@ -100,4 +100,31 @@ export async function rotateKeyFile(dataDir: string, graceSeconds = DEFAULT_KEY_
 /** The private JWKS handed to oidc-provider's `jwks` option. */
 export function providerJwks(file: KeyFile): { keys: Array<Record<string, unknown>> } {
   return { keys: file.keys.map((key) => key.jwk) };
+}
+
+/** The public JWKS (private members dropped), as `/v1/keys` publishes it. */
+export function publicJwks(file: KeyFile): JSONWebKeySet {
+  return {
+    keys: file.keys.map(({ jwk }) => {
+      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart } = jwk;
+      return publicPart;
+    }),
+  };
+}
+
+/**
+ * A jose key set for `jwtVerify` over the current public JWKS, built again only when `jwks()`
+ * returns a new object (after a rotation): jose caches imported keys per key set.
+ */
+export function cachedKeySet(jwks: () => JSONWebKeySet): () => ReturnType<typeof createLocalJWKSet> {
+  let source: JSONWebKeySet | undefined;
+  let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  return () => {
+    const current = jwks();
+    if (!keySet || current !== source) {
+      source = current;
+      keySet = createLocalJWKSet(current);
+    }
+    return keySet;
+  };
 }

@@ -9,10 +9,10 @@ import { Directory } from './directory/directory.ts';
 import { loadSeed } from './directory/seed.ts';
 import type { DirectorySeed } from './directory/types.ts';
 import { startEventHooks } from './hooks/delivery.ts';
-import { DEFAULT_KEY_GRACE_SECONDS, keyFilePath, loadKeys, providerJwks, rotateKeyFile, type KeyFile } from './keys.ts';
+import { DEFAULT_KEY_GRACE_SECONDS, keyFilePath, loadKeys, providerJwks, publicJwks, rotateKeyFile, type KeyFile } from './keys.ts';
 import { createManagementApp } from './management/app.ts';
 import { createDefaultProvider, DEFAULT_AS_PATH, type ProviderSetup } from './provider/default-as.ts';
-import { notFoundBody } from './provider/errors.ts';
+import { notFoundBody, oktaErrorBody } from './provider/errors.ts';
 import { createOrgProvider, orgAccessTokenVerifier } from './provider/org-as.ts';
 import { OidcStore } from './provider/sqlite-adapter.ts';
 import { createSignInApp } from './signin/app.tsx';
@@ -120,12 +120,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const issuer = `${url}${DEFAULT_AS_PATH}`;
 
-  const publicJwks = () => ({
-    keys: keys.keys.map(({ jwk }) => {
-      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart } = jwk;
-      return publicPart;
-    }),
-  });
+  // Derived once per key set (not per request): verifiers cache their imported keys on it.
+  let published = publicJwks(keys);
+  const currentPublicJwks = () => published;
 
   const addedUris = new Map<string, { redirectUris: string[]; postLogoutRedirectUris: string[] }>();
   const apps = () =>
@@ -139,7 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let providers: { default: Provider; org: Provider; defaultListener: Listener; orgListener: Listener };
   type Listener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   const build = () => {
-    const setup: ProviderSetup = { directory, store, orgUrl: url, apps, jwks: providerJwks(keys), publicJwks, cookieKeys: keys.cookieKeys };
+    const setup: ProviderSetup = { directory, store, orgUrl: url, apps, jwks: providerJwks(keys), publicJwks: currentPublicJwks, cookieKeys: keys.cookieKeys };
     const defaultProvider = createDefaultProvider(setup);
     const orgProvider = createOrgProvider(setup);
     for (const provider of [defaultProvider, orgProvider]) {
@@ -163,6 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const kids = (file: KeyFile) => file.keys.map((key) => key.jwk.kid).join(',');
     if (kids(next) === kids(keys)) return;
     keys = next;
+    published = publicJwks(keys);
     build();
     logger.info(`signing keys reloaded; signing with kid ${keys.keys[0]?.jwk.kid}`);
   };
@@ -174,7 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const verifyOrgAccessToken = orgAccessTokenVerifier({
     orgUrl: url,
-    publicJwks,
+    publicJwks: currentPublicJwks,
     appExists: (clientId) => directory.getApp(clientId) !== null,
   });
   // overrideGlobalObjects: false keeps Node's own Request/Response for everything else in the process.
@@ -222,7 +220,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (!res.headersSent) {
           res.statusCode = 500;
           res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify({ errorCode: 'E0000009', errorSummary: 'Internal Server Error' }));
+          res.end(JSON.stringify(oktaErrorBody('E0000009', 'Internal Server Error')));
         } else {
           res.destroy();
         }

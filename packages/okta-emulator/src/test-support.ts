@@ -19,6 +19,22 @@ export async function demoClient(emulator: Emulator): Promise<client.Configurati
   });
 }
 
+/**
+ * An authorization request URL at the default authorization server for the demo client and its
+ * local redirect URI (scope `openid`); `params` are added after, or override, those.
+ */
+export function authorizeUrl(emulator: Pick<Emulator, 'issuer'>, params: Record<string, string>): URL {
+  const url = new URL(`${emulator.issuer}/v1/authorize`);
+  url.search = new URLSearchParams({
+    client_id: DEMO_CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: 'http://localhost:3000/auth/callback',
+    scope: 'openid',
+    ...params,
+  }).toString();
+  return url;
+}
+
 /** Redeems a sign-in's code with every check openid-client makes (state, nonce, PKCE, iss). */
 export function redeem(config: client.Configuration, signedIn: SignInResult) {
   return client.authorizationCodeGrant(config, signedIn.callbackUrl, {

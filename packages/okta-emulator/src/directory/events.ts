@@ -53,3 +53,8 @@ export function userActor(user: DirectoryUser): EventActor {
   const { id, alternateId, displayName } = userTarget(user);
   return { id, type: 'User', alternateId, displayName };
 }
+
+/** A user's own sign-in (`user.session.start`) or sign-out (`user.session.end`), ready to announce. */
+export function sessionEvent(eventType: 'user.session.start' | 'user.session.end', user: DirectoryUser): Omit<DirectoryEvent, 'published'> {
+  return { eventType, displayMessage: DIRECTORY_EVENT_MESSAGES[eventType], actor: userActor(user), target: [userTarget(user)], outcome: { result: 'SUCCESS' } };
+}

@@ -15,7 +15,3 @@ export function oktaId(prefix: OktaIdPrefix): string {
   return id;
 }
 
-/** Whether `value` looks like an Okta object id with the given prefix. */
-export function isOktaId(value: string, prefix: OktaIdPrefix): boolean {
-  return value.length === 20 && value.startsWith(prefix) && /^[0-9A-Za-z]+$/.test(value);
-}

@@ -5,7 +5,8 @@ import type { DirectoryUser, UserStatus } from './types.ts';
 /** The lifecycle operations of Okta's User Lifecycle API that the emulator models. */
 export type LifecycleOperation = 'activate' | 'deactivate' | 'suspend' | 'unsuspend';
 
-const NOT_ALLOWED = "This operation is not allowed in the user's current status.";
+/** The message Okta gives for operations a DEPROVISIONED user does not allow. */
+export const NOT_ALLOWED_IN_STATUS_MESSAGE = "This operation is not allowed in the user's current status.";
 
 /**
  * Okta's rules for a lifecycle operation: the status it leads to and the event it announces,
@@ -27,7 +28,7 @@ export function lifecycleTransition(
       }
       return { status: user.passwordHash ? 'ACTIVE' : 'PROVISIONED', eventType: 'user.lifecycle.activate' };
     case 'deactivate':
-      if (user.status === 'DEPROVISIONED') throw new DirectoryError('NOT_ALLOWED_IN_STATUS', NOT_ALLOWED);
+      if (user.status === 'DEPROVISIONED') throw new DirectoryError('NOT_ALLOWED_IN_STATUS', NOT_ALLOWED_IN_STATUS_MESSAGE);
       return { status: 'DEPROVISIONED', eventType: 'user.lifecycle.deactivate' };
     case 'suspend':
       if (user.status !== 'ACTIVE') {
@@ -41,6 +42,3 @@ export function lifecycleTransition(
       return { status: 'ACTIVE', eventType: 'user.lifecycle.unsuspend' };
   }
 }
-
-/** The message Okta gives for operations a DEPROVISIONED user does not allow. */
-export const NOT_ALLOWED_IN_STATUS_MESSAGE = NOT_ALLOWED;

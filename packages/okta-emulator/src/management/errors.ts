@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/errors.ts';
+import { oktaErrorBody, type OktaErrorBody } from '../provider/errors.ts';
 
 /** The Okta API error codes the emulator answers with. */
 export type OktaErrorCode =
@@ -43,20 +43,9 @@ export class OktaApiError extends Error {
   }
 }
 
-/** Okta's `errorId`: `oae` and 22 random characters, so a caller can quote one failure. */
-function errorId(): string {
-  return `oae${randomBytes(17).toString('base64url').slice(0, 22)}`;
-}
-
-/** Okta's error body. */
-export function errorBody(code: OktaErrorCode, summary: string, causes: string[] = []) {
-  return {
-    errorCode: code,
-    errorSummary: summary,
-    errorLink: code,
-    errorId: errorId(),
-    errorCauses: causes.map((errorSummary) => ({ errorSummary })),
-  };
+/** Okta's error body, for the codes the Management API answers with. */
+export function errorBody(code: OktaErrorCode, summary: string, causes: string[] = []): OktaErrorBody {
+  return oktaErrorBody(code, summary, causes);
 }
 
 /** Write an Okta error response. */

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
-import type { DirectoryGroup, DirectoryUser } from '../directory/types.ts';
+import type { DirectoryGroup } from '../directory/types.ts';
 import { requireScope, type ManagementEnv } from './auth.ts';
 import { readJson } from './body.ts';
 import { notFound } from './errors.ts';
@@ -20,17 +20,15 @@ const createBody = z.looseObject({
   }),
 });
 
-/** Groups: list (`q`), get, create, delete, members, add and remove a member. */
+/**
+ * Groups: list (`q`), get, create, delete, members, add and remove a member. Unknown ids are
+ * the directory's `NOT_FOUND` (group checked first), answered as Okta's 404 E0000007.
+ */
 export function groupRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string): void {
   const requireGroup = (id: string): DirectoryGroup => {
     const group = directory.getGroup(id);
     if (!group) throw notFound(id, 'UserGroup');
     return group;
-  };
-  const requireUser = (id: string): DirectoryUser => {
-    const user = directory.getUser(id);
-    if (!user) throw notFound(id, 'User');
-    return user;
   };
 
   app.get('/api/v1/groups', (c) => {
@@ -54,27 +52,25 @@ export function groupRoutes(app: Hono<ManagementEnv>, directory: Directory, orgU
 
   app.delete('/api/v1/groups/:groupId', (c) => {
     const principal = requireScope(c, 'okta.groups.manage');
-    directory.deleteGroup(requireGroup(c.req.param('groupId')).id, principal.actor);
+    directory.deleteGroup(c.req.param('groupId'), principal.actor);
     return c.body(null, 204);
   });
 
   app.get('/api/v1/groups/:groupId/users', (c) => {
     requireScope(c, 'okta.groups.read');
-    const members = directory.usersInGroup(requireGroup(c.req.param('groupId')).id);
+    const members = directory.usersInGroup(c.req.param('groupId'));
     return c.json(paginate(c, orgUrl, members, MEMBER_PAGE).map((user) => oktaUser(user, orgUrl)));
   });
 
   app.put('/api/v1/groups/:groupId/users/:userId', (c) => {
     const principal = requireScope(c, 'okta.groups.manage');
-    const group = requireGroup(c.req.param('groupId'));
-    directory.addUserToGroup(group.id, requireUser(c.req.param('userId')).id, principal.actor);
+    directory.addUserToGroup(c.req.param('groupId'), c.req.param('userId'), principal.actor);
     return c.body(null, 204);
   });
 
   app.delete('/api/v1/groups/:groupId/users/:userId', (c) => {
     const principal = requireScope(c, 'okta.groups.manage');
-    const group = requireGroup(c.req.param('groupId'));
-    directory.removeUserFromGroup(group.id, requireUser(c.req.param('userId')).id, principal.actor);
+    directory.removeUserFromGroup(c.req.param('groupId'), c.req.param('userId'), principal.actor);
     return c.body(null, 204);
   });
 }

@@ -25,11 +25,12 @@ type Token = { type: 'open' | 'close' } | { type: 'string'; value: string } | { 
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
+  // Trailing blanks trimmed once: every token consumes the blanks before it.
+  const text = source.trimEnd();
   TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < source.length) {
-    if (/^\s*$/.test(source.slice(TOKEN.lastIndex))) break;
+  while (TOKEN.lastIndex < text.length) {
     const at = TOKEN.lastIndex;
-    const match = TOKEN.exec(source);
+    const match = TOKEN.exec(text);
     if (!match) throw new SearchSyntaxError(`unexpected character at position ${at}`);
     if (match[1]) tokens.push({ type: 'open' });
     else if (match[2]) tokens.push({ type: 'close' });
@@ -113,12 +114,8 @@ const DATE_ATTRIBUTE = /^(created|activated|statusChanged|lastLogin|lastUpdated|
 function compare(actual: unknown, operator: SearchOperator, expected: string | number | boolean | null, attribute: string): boolean {
   if (operator === 'pr') return actual !== null && actual !== undefined && actual !== '';
   if (actual === undefined || actual === null) return operator === 'ne' ? expected !== null : expected === null && operator === 'eq';
-  if (DATE_ATTRIBUTE.test(attribute) && typeof expected === 'string') {
-    const left = Date.parse(String(actual));
-    const right = Date.parse(expected);
-    if (Number.isNaN(right)) throw new SearchSyntaxError(`${attribute} needs a date`);
-    return ordered(left - right, operator);
-  }
+  // parseSearch lets only parsable dates through for date attributes.
+  if (DATE_ATTRIBUTE.test(attribute) && typeof expected === 'string') return ordered(Date.parse(String(actual)) - Date.parse(expected), operator);
   if (typeof expected === 'number') return ordered(Number(actual) - expected, operator);
   // Okta compares strings case-insensitively in search expressions.
   const left = String(actual).toLowerCase();

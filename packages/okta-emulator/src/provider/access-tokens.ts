@@ -1,4 +1,5 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { jwtVerify, type JSONWebKeySet } from 'jose';
+import { cachedKeySet } from '../keys.ts';
 import type { AdapterPayload, ModelHooks, OidcAdapter } from './sqlite-adapter.ts';
 
 /** The fields oidc-provider keeps for an access token (its `AccessToken.IN_PAYLOAD`). */
@@ -42,11 +43,12 @@ export function jwtAccessTokenHooks(options: {
   isUserinfoRequest: () => boolean;
   audience: string;
 }): Required<ModelHooks> {
+  const keySet = cachedKeySet(options.publicJwks);
   return {
     async resolveId(value) {
       if (value.split('.').length !== 3) return value;
       try {
-        const { payload } = await jwtVerify(value, createLocalJWKSet(options.publicJwks()), { issuer: options.issuer });
+        const { payload } = await jwtVerify(value, keySet(), { issuer: options.issuer });
         return typeof payload.jti === 'string' ? payload.jti : undefined;
       } catch {
         return undefined;

@@ -15,25 +15,29 @@ export function scopeClaims(settings: AuthorizationServerSettings): Record<strin
 }
 
 /**
- * The user's group names as Okta's groups claim filter releases them: names matching the whole
- * configured regex, cut at `maxGroups`.
+ * Builds the groups claim as Okta's groups claim filter releases it: the user's group names
+ * matching the whole configured regex, cut at `maxGroups`, under the configured claim name —
+ * only when the claim is enabled and the `groups` scope was granted. The regex is compiled once.
  *
  * @see https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
  */
-export function groupsClaimValue(directory: Directory, userId: string, settings: AuthorizationServerSettings): string[] {
-  const { filterRegex, maxGroups } = settings.groupsClaim;
-  let pattern: RegExp;
+export function groupsClaimFor(
+  directory: Directory,
+  settings: AuthorizationServerSettings,
+): (userId: string, scopes: readonly string[]) => Record<string, string[]> {
+  const { enabled, name, filterRegex, maxGroups } = settings.groupsClaim;
+  let pattern: RegExp | null;
   try {
     pattern = new RegExp(`^(?:${filterRegex})$`);
   } catch {
     // A broken filter releases nothing rather than everything.
-    return [];
+    pattern = null;
   }
-  return directory
-    .groupsOfUser(userId)
-    .map((group) => group.profile.name)
-    .filter((name) => pattern.test(name))
-    .slice(0, Math.max(0, maxGroups));
+  return function groupsClaim(userId, scopes) {
+    if (!enabled || !scopes.includes('groups')) return {};
+    const names = directory.groupsOfUser(userId).map((group) => group.profile.name);
+    return { [name]: pattern ? names.filter((group) => pattern.test(group)).slice(0, Math.max(0, maxGroups)) : [] };
+  };
 }
 
 /** The user is allowed to hold a session and tokens only while ACTIVE (Okta ends them otherwise). */
@@ -52,6 +56,7 @@ export interface Account {
 export function accountFinder(
   directory: Directory,
   orgId: string,
+  groupsClaim: ReturnType<typeof groupsClaimFor>,
 ): (ctx: unknown, sub: string) => Promise<Account | undefined> {
   return async function findAccount(_ctx, sub) {
     const user = activeUser(directory, sub);
@@ -60,8 +65,7 @@ export function accountFinder(
       accountId: user.id,
       async claims(_use, scope) {
         const { profile } = user;
-        const settings = directory.authorizationServer;
-        const claims: Record<string, unknown> = {
+        return {
           sub: user.id,
           idp: orgId,
           ver: 1,
@@ -75,11 +79,8 @@ export function accountFinder(
           updated_at: Math.floor(Date.parse(user.lastUpdated) / 1000),
           email: profile.email,
           email_verified: true,
+          ...groupsClaim(user.id, scope.split(' ')),
         };
-        if (settings.groupsClaim.enabled && scope.split(' ').includes('groups')) {
-          claims[settings.groupsClaim.name] = groupsClaimValue(directory, user.id, settings);
-        }
-        return claims;
       },
     };
   };

@@ -4,7 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_USERS } from '../directory/demo.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { demoClient, demoSeed, jwtClaims, redeem } from '../test-support.ts';
+import { authorizeUrl, demoClient, demoSeed, jwtClaims, redeem } from '../test-support.ts';
 import { completeSignIn, signIn } from '../testing.ts';
 
 const { admin, viewer } = DEMO_USERS;
@@ -89,15 +89,7 @@ describe('authorization code flow with PKCE (demo seed)', () => {
   });
 
   it('refuses an authorization request without PKCE', async () => {
-    const url = new URL(`${emulator.issuer}/v1/authorize`);
-    url.search = new URLSearchParams({
-      client_id: DEMO_CLIENT_ID,
-      response_type: 'code',
-      redirect_uri: 'http://localhost:3000/auth/callback',
-      scope: 'openid',
-      state: 'state-1',
-      nonce: 'nonce-1',
-    }).toString();
+    const url = authorizeUrl(emulator, { state: 'state-1', nonce: 'nonce-1' });
     const { callbackUrl, steps } = await completeSignIn(url);
     assert.deepEqual(steps, []);
     assert.equal(callbackUrl.searchParams.get('error'), 'invalid_request');
@@ -107,16 +99,7 @@ describe('authorization code flow with PKCE (demo seed)', () => {
   });
 
   it('refuses the plain PKCE method', async () => {
-    const url = new URL(`${emulator.issuer}/v1/authorize`);
-    url.search = new URLSearchParams({
-      client_id: DEMO_CLIENT_ID,
-      response_type: 'code',
-      redirect_uri: 'http://localhost:3000/auth/callback',
-      scope: 'openid',
-      state: 'state-2',
-      code_challenge: 'a'.repeat(43),
-      code_challenge_method: 'plain',
-    }).toString();
+    const url = authorizeUrl(emulator, { state: 'state-2', code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' });
     const { callbackUrl } = await completeSignIn(url);
     assert.equal(callbackUrl.searchParams.get('error'), 'invalid_request');
   });

@@ -1,10 +1,11 @@
+import type { JSONWebKeySet } from 'jose';
 import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Directory } from '../directory/directory.ts';
 import type { OidcApp } from '../directory/types.ts';
 import { MessagePage, renderPage } from '../signin/views.tsx';
 import { recordIssuedToken, jwtAccessTokenHooks, type IssuedToken } from './access-tokens.ts';
 import { ACR_VALUES, requestsMfa } from './acr.ts';
-import { accountFinder, groupsClaimValue, scopeClaims } from './claims.ts';
+import { accountFinder, groupsClaimFor, scopeClaims } from './claims.ts';
 import { clientMetadata, userFacingApps } from './clients.ts';
 import { notFoundBody } from './errors.ts';
 import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
@@ -32,7 +33,7 @@ export interface ProviderSetup {
   /** Private signing JWKS, newest key first. */
   jwks: { keys: Array<Record<string, unknown>> };
   /** Public JWKS, for resolving presented JWT access tokens. */
-  publicJwks: () => { keys: Array<Record<string, unknown>> };
+  publicJwks: () => JSONWebKeySet;
   cookieKeys: string[];
 }
 
@@ -52,6 +53,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
   const settings = directory.authorizationServer;
   const issuer = `${orgUrl}${DEFAULT_AS_PATH}`;
   const audience = settings.audience;
+  const groupsClaim = groupsClaimFor(directory, settings);
 
   const policy = interactionPolicy.base();
   policy.get('login')?.checks.add(
@@ -86,8 +88,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
           // Okta's "grace period for token rotation": a rotated refresh token keeps working for
           // refreshTokenReuseGraceSeconds; after that its reuse is refused (and revokes the grant).
           const consumed = payload.consumed;
-          const grace = directory.authorizationServer.refreshTokenReuseGraceSeconds;
-          if (typeof consumed === 'number' && Math.floor(Date.now() / 1000) - consumed < grace) {
+          if (typeof consumed === 'number' && Math.floor(Date.now() / 1000) - consumed < settings.refreshTokenReuseGraceSeconds) {
             const { consumed: _consumed, ...rest } = payload;
             return rest;
           }
@@ -96,7 +97,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       },
     }),
     clients: userFacingApps(setup.apps()).map((app) => clientMetadata(app)),
-    findAccount: accountFinder(directory, directory.orgId),
+    findAccount: accountFinder(directory, directory.orgId, groupsClaim),
     jwks: setup.jwks,
     claims: { sid: null, ...scopeClaims(settings) },
     scopes: DEFAULT_AS_SCOPES,
@@ -153,7 +154,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
             scope: DEFAULT_AS_SCOPES.join(' '),
             audience,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: directory.authorizationServer.accessTokenLifetimeSeconds,
+            accessTokenTTL: settings.accessTokenLifetimeSeconds,
             jwt: { sign: { alg: 'RS256' } },
           };
         },
@@ -197,18 +198,14 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       if (token['kind'] !== 'AccessToken') return undefined;
       const scopes = String(token['scope'] ?? '').split(' ').filter(Boolean);
       const source = ctx?.oidc?.entities?.['AuthorizationCode'] ?? ctx?.oidc?.entities?.['RefreshToken'];
-      const claims: Record<string, unknown> = {
+      return {
         ver: 1,
         cid: token['clientId'],
         uid: token['accountId'],
         scp: scopes,
         ...(typeof source?.authTime === 'number' ? { auth_time: source.authTime } : {}),
+        ...(typeof token['accountId'] === 'string' ? groupsClaim(token['accountId'], scopes) : {}),
       };
-      const current = directory.authorizationServer;
-      if (current.groupsClaim.enabled && scopes.includes('groups') && typeof token['accountId'] === 'string') {
-        claims[current.groupsClaim.name] = groupsClaimValue(directory, token['accountId'], current);
-      }
-      return claims;
     },
     formats: {
       customizers: {
@@ -234,8 +231,9 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     },
   });
 
+  const issuedTokens = store.adapterFactory('default')('AccessToken');
   provider.on('access_token.issued', (token: IssuedToken) => {
-    void recordIssuedToken(store.adapterFactory('default')('AccessToken'), token);
+    void recordIssuedToken(issuedTokens, token);
   });
 
   provider.use(jwtAccessTokensAtIntrospection({ paths: ['/v1/introspect', '/v1/revoke'], resolveId: accessTokenHooks.resolveId }));

@@ -10,18 +10,20 @@ export interface OktaErrorBody {
 }
 
 /**
- * The error shape Okta answers with outside the OAuth token/authorize protocol responses.
+ * The error shape Okta answers with outside the OAuth token/authorize protocol responses
+ * (Management API, unknown paths, logout without a hint).
  *
  * @see https://developer.okta.com/docs/reference/error-codes/
  */
-export function oktaErrorBody(errorCode: string, errorSummary: string): OktaErrorBody {
+export function oktaErrorBody(errorCode: string, errorSummary: string, causes: string[] = []): OktaErrorBody {
   return {
     errorCode,
     errorSummary,
     errorLink: errorCode,
-    // Okta error ids are opaque correlation ids ("oae…"), random per response.
-    errorId: `oae${randomBytes(12).toString('base64url')}`,
-    errorCauses: [],
+    // Okta error ids are opaque correlation ids (`oae` and 22 random characters), random per
+    // response, so a caller can quote one failure.
+    errorId: `oae${randomBytes(17).toString('base64url').slice(0, 22)}`,
+    errorCauses: causes.map((summary) => ({ errorSummary: summary })),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Directory } from '../directory/directory.ts';
-import { userTarget } from '../directory/events.ts';
+import { sessionEvent } from '../directory/events.ts';
 import { oktaErrorBody } from './errors.ts';
 
 /**
@@ -36,15 +36,7 @@ export async function finishLogout(
   const accountId = session.accountId;
   if (accountId) {
     const user = options.directory.getUser(accountId);
-    if (user) {
-      options.directory.announce({
-        eventType: 'user.session.end',
-        displayMessage: 'User logout from Okta',
-        actor: { ...userTarget(user), type: 'User' },
-        target: [userTarget(user)],
-        outcome: { result: 'SUCCESS' },
-      });
-    }
+    if (user) options.directory.announce(sessionEvent('user.session.end', user));
   }
   await session.destroy();
   ctx.cookies.set(options.sessionCookie.name, null, options.sessionCookie.options);

@@ -1,5 +1,6 @@
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { jwtVerify, type JSONWebKeySet } from 'jose';
+import { cachedKeySet } from '../keys.ts';
 import { clientMetadata, serviceApps } from './clients.ts';
 import type { ProviderSetup } from './default-as.ts';
 import { notFoundBody } from './errors.ts';
@@ -116,12 +117,13 @@ export function createOrgProvider(setup: ProviderSetup): Provider {
  */
 export function orgAccessTokenVerifier(options: {
   orgUrl: string;
-  publicJwks: () => { keys: Array<Record<string, unknown>> };
+  publicJwks: () => JSONWebKeySet;
   appExists: (clientId: string) => boolean;
 }): (token: string) => Promise<OrgAccessToken | null> {
+  const keySet = cachedKeySet(options.publicJwks);
   return async function verifyOrgAccessToken(token) {
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(options.publicJwks() as never), {
+      const { payload } = await jwtVerify(token, keySet(), {
         issuer: options.orgUrl,
         audience: options.orgUrl,
         typ: 'at+jwt',

@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
 
 /** A payload as oidc-provider hands it to an adapter (see its `lib/adapters/memory_adapter.js`). */
@@ -44,6 +44,7 @@ const epoch = (): number => Math.floor(Date.now() / 1000);
  */
 export class OidcStore {
   readonly #db: DatabaseSync;
+  readonly #sql: Record<'upsert' | 'select' | 'selectByUid' | 'selectByUserCode' | 'consume' | 'destroy' | 'revokeByGrantId', StatementSync>;
 
   constructor(dataDir: string) {
     this.#db = new DatabaseSync(join(dataDir, 'oidc.sqlite'));
@@ -65,6 +66,25 @@ export class OidcStore {
       CREATE INDEX IF NOT EXISTS oidc_model_uid ON oidc_model (namespace, model, uid);
     `);
     this.#db.prepare('DELETE FROM oidc_model WHERE expires_at IS NOT NULL AND expires_at < ?').run(epoch());
+    // Prepared once: oidc-provider calls the adapters on every request.
+    const live = '(expires_at IS NULL OR expires_at >= ?)';
+    this.#sql = {
+      upsert: this.#db.prepare(
+        `INSERT INTO oidc_model (namespace, model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (namespace, model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+           uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+      ),
+      select: this.#db.prepare(`SELECT payload, consumed_at FROM oidc_model WHERE namespace = ? AND model = ? AND id = ? AND ${live}`),
+      selectByUid: this.#db.prepare(`SELECT payload, consumed_at, id FROM oidc_model WHERE namespace = ? AND model = ? AND uid = ? AND ${live}`),
+      selectByUserCode: this.#db.prepare(
+        `SELECT payload, consumed_at, id FROM oidc_model WHERE namespace = ? AND model = ? AND user_code = ? AND ${live}`,
+      ),
+      // Keep the first consumption time: the refresh-token grace period counts from the rotation.
+      consume: this.#db.prepare('UPDATE oidc_model SET consumed_at = COALESCE(consumed_at, ?) WHERE namespace = ? AND model = ? AND id = ?'),
+      destroy: this.#db.prepare('DELETE FROM oidc_model WHERE namespace = ? AND model = ? AND id = ?'),
+      revokeByGrantId: this.#db.prepare('DELETE FROM oidc_model WHERE namespace = ? AND grant_id = ?'),
+    };
   }
 
   /** The adapter factory oidc-provider's `adapter` option expects, for one namespace. */
@@ -77,30 +97,22 @@ export class OidcStore {
   }
 
   #adapter(namespace: string, model: string, hooks: ModelHooks): OidcAdapter {
-    const db = this.#db;
-    const select = db.prepare(
-      'SELECT payload, consumed_at FROM oidc_model WHERE namespace = ? AND model = ? AND id = ? AND (expires_at IS NULL OR expires_at >= ?)',
-    );
-    const selectBy = (column: 'uid' | 'user_code') =>
-      db.prepare(
-        `SELECT payload, consumed_at, id FROM oidc_model WHERE namespace = ? AND model = ? AND ${column} = ? AND (expires_at IS NULL OR expires_at >= ?)`,
-      );
+    const sql = this.#sql;
     const toPayload = (row: Row | undefined, id: string): AdapterPayload | undefined => {
       if (!row) return undefined;
       const payload = JSON.parse(row.payload) as AdapterPayload;
       if (row.consumed_at !== null) payload.consumed = row.consumed_at;
       return hooks.afterFind ? hooks.afterFind(payload, id) : payload;
     };
+    const findBy = (statement: StatementSync, value: string) => {
+      const row = statement.get(namespace, model, value, epoch()) as (Row & { id: string }) | undefined;
+      return toPayload(row, row?.id ?? '');
+    };
 
     return {
       async upsert(id, payload, expiresIn) {
         const expiresAt = typeof expiresIn === 'number' ? epoch() + expiresIn : null;
-        db.prepare(
-          `INSERT INTO oidc_model (namespace, model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
-           ON CONFLICT (namespace, model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-             uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
-        ).run(
+        sql.upsert.run(
           namespace,
           model,
           id,
@@ -114,27 +126,22 @@ export class OidcStore {
       async find(value) {
         const id = hooks.resolveId ? await hooks.resolveId(value) : value;
         if (id === undefined) return undefined;
-        return toPayload(select.get(namespace, model, id, epoch()) as Row | undefined, id);
+        return toPayload(sql.select.get(namespace, model, id, epoch()) as Row | undefined, id);
       },
       async findByUid(uid) {
-        const row = selectBy('uid').get(namespace, model, uid, epoch()) as (Row & { id: string }) | undefined;
-        return toPayload(row, row?.id ?? '');
+        return findBy(sql.selectByUid, uid);
       },
       async findByUserCode(userCode) {
-        const row = selectBy('user_code').get(namespace, model, userCode, epoch()) as (Row & { id: string }) | undefined;
-        return toPayload(row, row?.id ?? '');
+        return findBy(sql.selectByUserCode, userCode);
       },
       async consume(id) {
-        // Keep the first consumption time: the refresh-token grace period counts from the rotation.
-        db.prepare(
-          'UPDATE oidc_model SET consumed_at = COALESCE(consumed_at, ?) WHERE namespace = ? AND model = ? AND id = ?',
-        ).run(epoch(), namespace, model, id);
+        sql.consume.run(epoch(), namespace, model, id);
       },
       async destroy(id) {
-        db.prepare('DELETE FROM oidc_model WHERE namespace = ? AND model = ? AND id = ?').run(namespace, model, id);
+        sql.destroy.run(namespace, model, id);
       },
       async revokeByGrantId(grantId) {
-        db.prepare('DELETE FROM oidc_model WHERE namespace = ? AND grant_id = ?').run(namespace, grantId);
+        sql.revokeByGrantId.run(namespace, grantId);
       },
     };
   }

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { InteractionModel, Provider } from 'oidc-provider';
 import type { Directory } from '../directory/directory.ts';
-import { userTarget } from '../directory/events.ts';
+import { sessionEvent } from '../directory/events.ts';
 import type { DirectoryUser } from '../directory/types.ts';
 import { ACR, mfaOptional, requestsMfa } from '../provider/acr.ts';
 import { verifyTotp } from './totp.ts';
@@ -103,13 +103,7 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
 
   const finish = async (c: Context<Env>, user: DirectoryUser, acr: string, amr: string[]) => {
     directory.recordLogin(user.id);
-    directory.announce({
-      eventType: 'user.session.start',
-      displayMessage: 'User login to Okta',
-      actor: userTarget(user),
-      target: [userTarget(user)],
-      outcome: { result: 'SUCCESS' },
-    });
+    directory.announce(sessionEvent('user.session.start', user));
     const returnTo = await options.provider().interactionResult(c.env.incoming, c.env.outgoing, {
       // remember: false — Okta's session cookie lasts as long as the browser session.
       login: { accountId: user.id, acr, amr, remember: false, ts: Math.floor(Date.now() / 1000) },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_USERS } from '../directory/demo.ts';
+import { DEMO_USERS } from '../directory/demo.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { demoClient, demoSeed, redeem } from '../test-support.ts';
+import { authorizeUrl, demoClient, demoSeed, redeem } from '../test-support.ts';
 import { CookieJar, signIn, SignInError } from '../testing.ts';
 import { currentTotp } from './totp.ts';
 
@@ -22,17 +22,12 @@ function refusedWith(status: number, message: RegExp) {
 /** Starts an authorization request and returns the sign-in page's URL, HTML and cookies. */
 async function openSignInPage(emulator: Emulator, params: Record<string, string> = {}) {
   const jar = new CookieJar();
-  const url = new URL(`${emulator.issuer}/v1/authorize`);
-  url.search = new URLSearchParams({
-    client_id: DEMO_CLIENT_ID,
-    response_type: 'code',
-    redirect_uri: 'http://localhost:3000/auth/callback',
-    scope: 'openid',
+  const url = authorizeUrl(emulator, {
     state: 'some-state',
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     code_challenge_method: 'S256',
     ...params,
-  }).toString();
+  });
   const redirect = await fetch(url, { redirect: 'manual' });
   jar.store(redirect);
   assert.equal(redirect.status, 303);
