@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -23,6 +23,7 @@ import pino from 'pino';
 import { loadConfig } from '../packages/auth/src/config/index.ts';
 import { completeSignIn, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, signIn, startEmulator } from '../packages/okta-emulator/src/index.ts';
 import { startDashboard } from '../apps/dashboard/src/server.ts';
+import { line, loadAverage, percentile } from './report.ts';
 
 /** Measured requests per route (after the warm-up), unless the time budget ends them first. */
 const REQUESTS = 5_000;
@@ -129,8 +130,6 @@ function startLoadWorker(): { run(job: LoadJob): Promise<LoadResult>; close(): P
   };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 /** A viewer's session cookie from a real sign-in: /auth/login → hosted sign-in → /auth/callback. */
 async function sessionCookie(dashboardUrl: string, cookieName: string): Promise<string> {
   const local = (location: string) => {
@@ -180,10 +179,6 @@ async function startBareServer(): Promise<{ url: string; close(): Promise<void> 
   };
 }
 
-function line(label: string, value: string, target?: string) {
-  console.log(`  ${label.padEnd(38)} ${value.padStart(14)}${target ? `   ${target}` : ''}`);
-}
-
 /** Starts both servers, signs in, drives each route and prints the figures; cleans up after. */
 export async function benchHttp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-http-'));
@@ -217,7 +212,7 @@ export async function benchHttp(): Promise<void> {
       ];
 
       console.log(`Gatehouse HTTP benchmark — dashboard and emulator in-process on 127.0.0.1, ${REQUESTS.toLocaleString('en')} requests per route (or ${TIME_BUDGET_MS / 1000} s), concurrency ${CONCURRENCY}, after ${WARMUP_REQUESTS.toLocaleString('en')} warm-up requests (or ${WARMUP_MS / 1000} s)`);
-      console.log(`${cpus().length} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at start; targets are for 2 cores (server thread + load thread)\n`);
+      console.log(`${cpus().length} CPUs, load average ${loadAverage()} at start; targets are for 2 cores (server thread + load thread)\n`);
       const load = startLoadWorker();
       const bare = await startBareServer();
       const ceiling = await load.run({ url: bare.url, headers: {}, requests: REQUESTS, warmup: WARMUP_REQUESTS, concurrency: CONCURRENCY, timeBudgetMs: TIME_BUDGET_MS }).finally(() => bare.close());
@@ -244,7 +239,7 @@ export async function benchHttp(): Promise<void> {
         line('responses', `${result.completed.toLocaleString('en')}`, `${statuses}${complete}${result.statuses['200'] === result.completed ? '' : '  ← not all 200: figures are not comparable'}`);
       }
       await load.close();
-      console.log(`\nLoad average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at the end.`);
+      console.log(`\nLoad average ${loadAverage()} at the end.`);
     } finally {
       await dashboard.close();
     }

@@ -5,7 +5,7 @@
  * It reports; it never fails the build (`npm test` does not run it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -16,6 +16,7 @@ import { MemorySessionStore } from '../packages/auth/src/stores/memory.ts';
 import { SqliteSessionStore } from '../packages/auth/src/stores/sqlite.ts';
 import type { SessionStore } from '../packages/auth/src/types.ts';
 import { benchHttp } from './http.ts';
+import { line, loadAverage, percentile } from './report.ts';
 
 const SESSIONS = 10_000;
 const VALIDATIONS = 50_000;
@@ -50,14 +51,6 @@ async function fill(sessions: SessionManager, count: number): Promise<string[]> 
     tokens.push(token);
   }
   return tokens;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function line(label: string, value: string, target?: string) {
-  console.log(`  ${label.padEnd(38)} ${value.padStart(14)}${target ? `   ${target}` : ''}`);
 }
 
 const ratio = (value: number, target: number, higherIsBetter: boolean) => {
@@ -120,7 +113,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gh-bench-'));
 try {
   console.log(`Gatehouse session benchmark — Node ${process.version}, ${SESSIONS.toLocaleString('en')} sessions, ${VALIDATIONS.toLocaleString('en')} validations`);
   // Figures scale with free CPU: say how busy the machine was, so a low number can be judged.
-  console.log(`${cpus().length} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at start\n`);
+  console.log(`${cpus().length} CPUs, load average ${loadAverage()} at start\n`);
   const sqlite = await benchValidation(dir);
   const memoryHeap = await benchMemoryHeap();
   console.log('SessionManager.validate over SqliteSessionStore (file, WAL):');

@@ -12,10 +12,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pino from 'pino';
 import { parseConfig } from '@gatehouse/auth/config';
 import { startDashboard, type RunningDashboard } from '@gatehouse/dashboard/server';
 import { dockerIgnored as excluded, dockerfileEnv, dockerfileLines, execForm, knownVariables, root } from '../deploy/checks.ts';
@@ -37,7 +39,7 @@ describe('Dockerfile', () => {
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-'));
     const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: `file:${tmp}/test.db` });
-    dashboard = await startDashboard({ config, port: 0, hostname: '127.0.0.1', logger: (await import('pino')).default({ level: 'silent' }) });
+    dashboard = await startDashboard({ config, port: 0, hostname: '127.0.0.1', logger: pino({ level: 'silent' }) });
   });
   after(async () => {
     await dashboard?.close();
@@ -67,12 +69,12 @@ describe('Dockerfile', () => {
     };
     assert.equal(await exitCode({ PORT: port }), 0);
     // A port with nothing listening: a closed server's port.
-    const closed = await import('node:net').then(({ createServer }) => new Promise<number>((resolve) => {
+    const closed = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
         const { port: free } = server.address() as { port: number };
         server.close(() => resolve(free));
       });
-    }));
+    });
     assert.equal(await exitCode({ PORT: String(closed) }), 1);
   });
 

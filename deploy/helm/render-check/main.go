@@ -1,4 +1,4 @@
-// Stand-in for `helm template`, for machines without helm (e2e/deploy.test.ts builds and runs it).
+// Stand-in for `helm template`, for machines without helm (e2e/deploy-chart-render.test.ts builds and runs it).
 // It renders the chart with Go's text/template and sprig, the two libraries Helm's engine is built
 // on, plus Helm's own functions the chart uses (include, tpl, required, fail, toYaml, toJson,
 // fromYaml), values coalesced as Helm does (maps merge, null deletes, numbers as JSON float64).
@@ -40,7 +40,8 @@ func readYAML(path string) map[string]interface{} {
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		panic(fmt.Sprintf("%s: %v", path, err))
 	}
-	j, err := json.Marshal(convert(raw))
+	// Through JSON so numbers are float64, as Helm's values are.
+	j, err := json.Marshal(raw)
 	if err != nil {
 		panic(err)
 	}
@@ -49,22 +50,6 @@ func readYAML(path string) map[string]interface{} {
 		panic(err)
 	}
 	return out
-}
-
-func convert(v interface{}) interface{} {
-	switch t := v.(type) {
-	case map[string]interface{}:
-		for k, x := range t {
-			t[k] = convert(x)
-		}
-		return t
-	case []interface{}:
-		for i, x := range t {
-			t[i] = convert(x)
-		}
-		return t
-	}
-	return v
 }
 
 func merge(base, over map[string]interface{}) map[string]interface{} {

@@ -1,13 +1,14 @@
 /**
  * The SQL the SQLite and PostgreSQL audit logs share: one `auth_audit_events` table with the same
- * columns, so inserting an event, filtering an {@link AuditQuery} and reading rows back differ only
- * in how each driver writes a placeholder (`?` or `$n`).
+ * columns and indexes, so creating it, inserting an event, filtering an {@link AuditQuery} and
+ * reading rows back differ only in a few words of each dialect (the id column, the integer type,
+ * the placeholder: `?` or `$n`).
  */
 import type { AuditEvent, AuditEventType, AuditQuery, StoredAuditEvent } from '../types.ts';
 import { auditFields, auditLimit } from './memory-audit.ts';
 
-/** How a driver writes the n-th parameter: `?` (SQLite) or `$n` (PostgreSQL). */
-export type PlaceholderStyle = '?' | '$n';
+/** The SQL dialect a statement is written for. */
+export type SqlDialect = 'sqlite' | 'postgres';
 
 /** A statement and the values for its placeholders, in order. */
 export interface AuditStatement {
@@ -15,7 +16,37 @@ export interface AuditStatement {
   values: Array<string | number>;
 }
 
-const placeholder = (style: PlaceholderStyle, n: number) => (style === '?' ? '?' : `$${n}`);
+// How each driver writes the n-th parameter.
+const placeholder = (dialect: SqlDialect, n: number) => (dialect === 'sqlite' ? '?' : `$${n}`);
+
+/**
+ * The DDL of `table` (`auth_audit_events`, qualified or not) and its indexes, created if absent.
+ * Times are epoch ms in a 64-bit integer; `detail` is JSON as TEXT.
+ */
+export function auditSchemaSql(table: string, dialect: SqlDialect): string {
+  const [id, integer] = dialect === 'sqlite'
+    ? ['INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER']
+    : ['BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', 'BIGINT'];
+  return `
+CREATE TABLE IF NOT EXISTS ${table} (
+  id ${id},
+  at ${integer} NOT NULL,
+  type TEXT NOT NULL,
+  result TEXT NOT NULL,
+  reason TEXT,
+  sub TEXT,
+  email TEXT,
+  session_id TEXT,
+  ip TEXT,
+  user_agent TEXT,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS auth_audit_events_by_type ON ${table} (type, at);
+CREATE INDEX IF NOT EXISTS auth_audit_events_by_result ON ${table} (result, at);
+CREATE INDEX IF NOT EXISTS auth_audit_events_by_sub ON ${table} (sub, id);
+CREATE INDEX IF NOT EXISTS auth_audit_events_by_email ON ${table} (email, id);
+`;
+}
 
 /**
  * One `auth_audit_events` row as read back. `Num` is `number` for SQLite and `string` for
@@ -55,8 +86,8 @@ export function auditEventFromRow(row: AuditRow): StoredAuditEvent {
 const INSERT_COLUMNS = ['at', 'type', 'result', 'reason', 'sub', 'email', 'session_id', 'ip', 'user_agent', 'detail'] as const;
 
 /** The INSERT of one event into `table`, taking {@link auditInsertValues}; the same for every event, so it can be prepared once. */
-export function auditInsertSql(table: string, style: PlaceholderStyle): string {
-  return `INSERT INTO ${table} (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => placeholder(style, i + 1)).join(', ')})`;
+export function auditInsertSql(table: string, dialect: SqlDialect): string {
+  return `INSERT INTO ${table} (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => placeholder(dialect, i + 1)).join(', ')})`;
 }
 
 /** The values {@link auditInsertSql} takes: only the event's known fields, `at` defaulting to now. */
@@ -81,16 +112,16 @@ const FILTERS = {
  * `since` inclusive, `until` exclusive, the limit clamped. The SQL text depends only on which
  * filters are set, so a driver may cache one prepared statement per text.
  */
-export function auditSelect(table: string, query: AuditQuery, style: PlaceholderStyle): AuditStatement {
+export function auditSelect(table: string, query: AuditQuery, dialect: SqlDialect): AuditStatement {
   const clauses: string[] = [];
   const values: Array<string | number> = [];
   for (const [key, clause] of Object.entries(FILTERS) as Array<[keyof typeof FILTERS, string]>) {
     const value = query[key];
     if (value === undefined) continue;
     values.push(value);
-    clauses.push(`${clause} ${placeholder(style, values.length)}`);
+    clauses.push(`${clause} ${placeholder(dialect, values.length)}`);
   }
   values.push(auditLimit(query.limit));
   const where = clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '';
-  return { sql: `SELECT * FROM ${table}${where} ORDER BY id DESC LIMIT ${placeholder(style, values.length)}`, values };
+  return { sql: `SELECT * FROM ${table}${where} ORDER BY id DESC LIMIT ${placeholder(dialect, values.length)}`, values };
 }

@@ -36,8 +36,8 @@ export function describeServer(url: string): string {
   return `${parsed.host || 'localhost'}${parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''}`;
 }
 
-/** The driver's reason, with the URL's password scrubbed should a driver ever echo it. */
-function reasonOf(error: unknown, url: string): string {
+/** The driver's reason (every inner error's, for an AggregateError), with the URL's password scrubbed should a driver ever echo it. */
+export function reasonOf(error: unknown, url: string): string {
   const message = error instanceof AggregateError && error.errors.length
     ? error.errors.map((inner: unknown) => (inner instanceof Error ? inner.message : String(inner))).join('; ')
     : error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@
  * ones (the conformance suite checks it) and hand out copies, so callers cannot mutate stored state.
  */
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { isSessionExpired } from '../session/manager.ts';
 import { leaseTtl } from './lease.ts';
 
 export { MemoryAuditLog } from './memory-audit.ts';
@@ -19,7 +20,10 @@ export function pageBounds(limit: number | undefined, offset: number | undefined
   return { limit: safeLimit, offset: safeOffset };
 }
 
-const expired = (session: SessionRecord, now: number) => now >= session.expiresAt || now >= session.absoluteExpiresAt;
+/** List order of every store: newest first, ties broken by the id's byte order, descending (as SQL's `ORDER BY created_at DESC, id DESC`). */
+export function newestFirst(a: SessionRecord, b: SessionRecord): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
 
 /** Sessions and login transactions in a `Map`, with a per-user index like the SQL stores. */
 export class MemorySessionStore implements SessionStore, TransactionStore {
@@ -37,9 +41,13 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
     this.#open();
     if (this.#sessions.has(session.id)) throw new Error('A session with this id already exists');
     this.#sessions.set(session.id, structuredClone(session));
-    let ids = this.#byUser.get(session.user.sub);
-    if (!ids) this.#byUser.set(session.user.sub, (ids = new Set()));
-    ids.add(session.id);
+    this.#index(session.user.sub, session.id);
+  }
+
+  #index(sub: string, id: string): void {
+    let ids = this.#byUser.get(sub);
+    if (!ids) this.#byUser.set(sub, (ids = new Set()));
+    ids.add(id);
   }
 
   async get(id: string): Promise<SessionRecord | null> {
@@ -61,9 +69,7 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
     const { user, roles, claims, tokens, accessTokenExpiresAt } = structuredClone(session);
     if (stored.user.sub !== user.sub) {
       this.#byUser.get(stored.user.sub)?.delete(stored.id);
-      let ids = this.#byUser.get(user.sub);
-      if (!ids) this.#byUser.set(user.sub, (ids = new Set()));
-      ids.add(stored.id);
+      this.#index(user.sub, stored.id);
     }
     Object.assign(stored, { user, roles, claims, tokens, accessTokenExpiresAt });
   }
@@ -96,8 +102,8 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
     const { limit, offset } = pageBounds(query.limit, query.offset);
     const candidates = query.sub === undefined ? [...this.#sessions.values()] : [...(this.#byUser.get(query.sub) ?? [])].map((id) => this.#sessions.get(id)!);
     return candidates
-      .filter((session) => !expired(session, now))
-      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+      .filter((session) => !isSessionExpired(session, now))
+      .sort(newestFirst)
       .slice(offset, offset + limit)
       .map((session) => structuredClone(session));
   }
@@ -105,14 +111,14 @@ export class MemorySessionStore implements SessionStore, TransactionStore {
   async count(now = Date.now()): Promise<number> {
     this.#open();
     let count = 0;
-    for (const session of this.#sessions.values()) if (!expired(session, now)) count++;
+    for (const session of this.#sessions.values()) if (!isSessionExpired(session, now)) count++;
     return count;
   }
 
   async purgeExpired(now = Date.now()): Promise<number> {
     this.#open();
     let purged = 0;
-    for (const session of [...this.#sessions.values()]) if (expired(session, now) && this.#remove(session.id)) purged++;
+    for (const session of [...this.#sessions.values()]) if (isSessionExpired(session, now) && this.#remove(session.id)) purged++;
     for (const [state, tx] of this.#transactions) if (now >= tx.expiresAt) this.#transactions.delete(state);
     // Leases run on the store's own clock, never the caller's `now`: purging a live one would let
     // a second holder in.

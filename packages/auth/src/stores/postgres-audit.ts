@@ -5,45 +5,38 @@
  */
 import type pg from 'pg';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSelect, type AuditRow } from './audit-query.ts';
+import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './audit-query.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
 
-const schemaSql = (s: string) => `
-CREATE TABLE IF NOT EXISTS ${s}auth_audit_events (
-  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  at BIGINT NOT NULL,
-  type TEXT NOT NULL,
-  result TEXT NOT NULL,
-  reason TEXT,
-  sub TEXT,
-  email TEXT,
-  session_id TEXT,
-  ip TEXT,
-  user_agent TEXT,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_type ON ${s}auth_audit_events (type, at);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_result ON ${s}auth_audit_events (result, at);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_sub ON ${s}auth_audit_events (sub, id);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_email ON ${s}auth_audit_events (email, id);
-`;
+const tableIn = (qualifier: string) => `${qualifier}auth_audit_events`;
 
 /** Audit events in PostgreSQL; may share the sessions' database (and schema). */
 export class PostgresAuditLog implements AuditLog {
   readonly #pool: pg.Pool;
   readonly #table: string;
-  readonly #insert: string;
+  readonly #sql: Record<'insert' | 'countByDay' | 'countFailuresByReason', string>;
   #closed = false;
 
   private constructor(pool: pg.Pool, qualifier: string) {
     this.#pool = pool;
-    this.#table = `${qualifier}auth_audit_events`;
-    this.#insert = auditInsertSql(this.#table, '$n');
+    const table = tableIn(qualifier);
+    this.#table = table;
+    // Built once: only the filtered `query` varies with its arguments.
+    this.#sql = {
+      insert: auditInsertSql(table, 'postgres'),
+      // Exact integer day arithmetic (no time zone or float involved): day n after 1970-01-01 UTC.
+      countByDay: `SELECT to_char(DATE '1970-01-01' + (at / 86400000)::int, 'YYYY-MM-DD') AS day, result, COUNT(*) AS count
+         FROM ${table} WHERE type = $1 AND at >= $2
+         GROUP BY 1, result ORDER BY 1, result COLLATE "C"`,
+      countFailuresByReason: `SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count
+         FROM ${table} WHERE result = 'failure' AND at >= $1
+         GROUP BY 1 ORDER BY 2 DESC, COALESCE(reason, 'unknown') COLLATE "C"`,
+    };
   }
 
   /** Connects to `postgres://…` and creates the table if absent; rejects with the driver's error when unreachable. */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresAuditLog> {
-    const { pool, qualifier } = await openPostgresPool(databaseUrl, options, schemaSql);
+    const { pool, qualifier } = await openPostgresPool(databaseUrl, options, (q) => auditSchemaSql(tableIn(q), 'postgres'));
     return new PostgresAuditLog(pool, qualifier);
   }
 
@@ -53,32 +46,21 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   async record(event: AuditEvent): Promise<void> {
-    await this.#query(this.#insert, auditInsertValues(event));
+    await this.#query(this.#sql.insert, auditInsertValues(event));
   }
 
   async query(query: AuditQuery = {}): Promise<StoredAuditEvent[]> {
-    const { sql, values } = auditSelect(this.#table, query, '$n');
+    const { sql, values } = auditSelect(this.#table, query, 'postgres');
     return (await this.#query<AuditRow<string>>(sql, values)).map(auditEventFromRow);
   }
 
   async countByDay(type: AuditEventType, since: number): Promise<Array<{ day: string; result: 'success' | 'failure'; count: number }>> {
-    // Exact integer day arithmetic (no time zone or float involved): day n after 1970-01-01 UTC.
-    const rows = await this.#query<{ day: string; result: 'success' | 'failure'; count: string }>(
-      `SELECT to_char(DATE '1970-01-01' + (at / 86400000)::int, 'YYYY-MM-DD') AS day, result, COUNT(*) AS count
-         FROM ${this.#table} WHERE type = $1 AND at >= $2
-         GROUP BY 1, result ORDER BY 1, result COLLATE "C"`,
-      [type, since],
-    );
+    const rows = await this.#query<{ day: string; result: 'success' | 'failure'; count: string }>(this.#sql.countByDay, [type, since]);
     return rows.map((row) => ({ day: row.day, result: row.result, count: Number(row.count) }));
   }
 
   async countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>> {
-    const rows = await this.#query<{ reason: string; count: string }>(
-      `SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count
-         FROM ${this.#table} WHERE result = 'failure' AND at >= $1
-         GROUP BY 1 ORDER BY 2 DESC, COALESCE(reason, 'unknown') COLLATE "C"`,
-      [since],
-    );
+    const rows = await this.#query<{ reason: string; count: string }>(this.#sql.countFailuresByReason, [since]);
     return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }));
   }
 

@@ -10,45 +10,10 @@ import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, T
 import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
-import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
+import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 
 export { PostgresAuditLog } from './postgres-audit.ts';
 export { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
-
-// Times are epoch ms in BIGINT (pg hands them back as strings; converted in sessionFromRow). JSON is
-// kept as TEXT, not JSONB, so records round-trip byte for byte (JSONB reorders keys and rejects \u0000).
-const schemaSql = (s: string) => `
-CREATE TABLE IF NOT EXISTS ${s}auth_sessions (
-  id TEXT PRIMARY KEY NOT NULL,
-  secret_hash TEXT NOT NULL,
-  sub TEXT NOT NULL,
-  "user" TEXT NOT NULL,
-  roles TEXT NOT NULL,
-  claims TEXT NOT NULL,
-  tokens TEXT NOT NULL,
-  access_token_expires_at BIGINT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_seen_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  absolute_expires_at BIGINT NOT NULL,
-  user_agent TEXT,
-  ip TEXT
-);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_user ON ${s}auth_sessions (sub, created_at);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_created ON ${s}auth_sessions (created_at);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_expiry ON ${s}auth_sessions (expires_at);
-CREATE TABLE IF NOT EXISTS ${s}auth_login_transactions (
-  state TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  expires_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON ${s}auth_login_transactions (expires_at);
-CREATE TABLE IF NOT EXISTS ${s}auth_leases (
-  name TEXT PRIMARY KEY NOT NULL,
-  holder TEXT NOT NULL,
-  expires_at BIGINT NOT NULL
-);
-`;
 
 // `user` is a reserved word in PostgreSQL, so that column is always quoted.
 const column = (name: string) => (name === 'user' ? '"user"' : name);
@@ -109,7 +74,7 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
    * when the server cannot be reached (`openStores` turns it into a start-up message).
    */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresSessionStore> {
-    const { pool, qualifier } = await openPostgresPool(databaseUrl, options, schemaSql);
+    const { pool, qualifier } = await openPostgresPool(databaseUrl, options, (q) => sessionSchemaSql(q, 'postgres'));
     return new PostgresSessionStore(pool, qualifier);
   }
 

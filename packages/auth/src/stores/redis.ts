@@ -15,8 +15,9 @@
  */
 import { Redis } from 'ioredis';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import { isSessionExpired } from '../session/manager.ts';
 import { leaseTtl } from './lease.ts';
-import { pageBounds } from './memory.ts';
+import { newestFirst, pageBounds } from './memory.ts';
 
 /** Options of {@link RedisSessionStore.open}. */
 export interface RedisStoreOptions {
@@ -147,13 +148,13 @@ function toRecord(id: string, hash: Record<string, string>): SessionRecord | nul
   };
 }
 
-const live = (session: SessionRecord, now: number) => now < session.expiresAt && now < session.absoluteExpiresAt;
-const newestFirst = (a: SessionRecord, b: SessionRecord) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
 /** Sessions and login transactions in Redis (ioredis, one connection, pipelined). */
 export class RedisSessionStore implements SessionStore, TransactionStore {
   readonly #redis: Scripted;
   readonly #prefix: string;
+  // Key prefixes the scripts append an id or a sub to.
+  readonly #sessionPrefix: string;
+  readonly #userPrefix: string;
   readonly #created: string;
   readonly #expiry: string;
   #closed = false;
@@ -162,6 +163,8 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys, lua });
     this.#redis = redis as Scripted;
     this.#prefix = keyPrefix;
+    this.#sessionPrefix = `${keyPrefix}session:`;
+    this.#userPrefix = `${keyPrefix}user:`;
     this.#created = `${keyPrefix}sessions:by-created`;
     this.#expiry = `${keyPrefix}sessions:by-expiry`;
   }
@@ -200,11 +203,11 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
   }
 
   #session(id: string): string {
-    return `${this.#prefix}session:${id}`;
+    return this.#sessionPrefix + id;
   }
 
   #user(sub: string): string {
-    return `${this.#prefix}user:${sub}`;
+    return this.#userPrefix + sub;
   }
 
   #open(): Scripted {
@@ -227,19 +230,19 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void> {
-    await this.#open().ghTouch(this.#session(id), this.#expiry, id, lastSeenAt, expiresAt, this.#user(''));
+    await this.#open().ghTouch(this.#session(id), this.#expiry, id, lastSeenAt, expiresAt, this.#userPrefix);
   }
 
   async update(session: SessionRecord): Promise<void> {
-    await this.#open().ghUpdate(this.#session(session.id), session.id, session.user.sub, profileOf(session), this.#user(''));
+    await this.#open().ghUpdate(this.#session(session.id), session.id, session.user.sub, profileOf(session), this.#userPrefix);
   }
 
   async delete(id: string): Promise<void> {
-    await this.#open().ghDelete(this.#session(id), this.#created, this.#expiry, id, this.#user(''));
+    await this.#open().ghDelete(this.#session(id), this.#created, this.#expiry, id, this.#userPrefix);
   }
 
   async deleteByUser(sub: string): Promise<number> {
-    return this.#open().ghDeleteByUser(this.#user(sub), this.#created, this.#expiry, sub, this.#session(''));
+    return this.#open().ghDeleteByUser(this.#user(sub), this.#created, this.#expiry, sub, this.#sessionPrefix);
   }
 
   /** Reads sessions by id in one round trip; ids whose hash is gone are reported as stale. */
@@ -269,7 +272,7 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
       const userKey = this.#user(query.sub);
       const { sessions, stale } = await this.#read(await redis.smembers(userKey));
       if (stale.length) await redis.srem(userKey, ...stale);
-      return sessions.filter((s) => s.user.sub === query.sub && live(s, now)).sort(newestFirst).slice(offset, offset + limit);
+      return sessions.filter((s) => s.user.sub === query.sub && !isSessionExpired(s, now)).sort(newestFirst).slice(offset, offset + limit);
     }
     // Walk the by-created index newest first (equal scores come in reverse byte order of the id,
     // as in the SQL stores) until the page is full, skipping expired sessions.
@@ -287,7 +290,7 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
       stale.push(...read.stale);
       for (const session of read.sessions) {
         seen.add(session.id);
-        if (!live(session, now)) continue;
+        if (isSessionExpired(session, now)) continue;
         if (skipped < offset) skipped++;
         else if (page.push(session) === limit) break;
       }
@@ -305,7 +308,7 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
   async purgeExpired(now = Date.now()): Promise<number> {
     let purged = 0;
     for (;;) {
-      const removed = await this.#open().ghPurge(this.#created, this.#expiry, now, BATCH, this.#session(''), this.#user(''));
+      const removed = await this.#open().ghPurge(this.#created, this.#expiry, now, BATCH, this.#sessionPrefix, this.#userPrefix);
       purged += removed;
       if (removed < BATCH) return purged;
     }

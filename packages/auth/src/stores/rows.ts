@@ -1,9 +1,57 @@
 /**
  * A session as a row of `auth_sessions`, the table the SQLite and PostgreSQL stores share (same
- * column names, one column per scalar, JSON as TEXT). Both stores map through here so a column
- * added to one cannot go missing from the other.
+ * column names, one column per scalar, JSON as TEXT), and the DDL of the tables both create. Both
+ * stores create and map through here so a column added to one cannot go missing from the other.
  */
 import type { SessionRecord } from '../types.ts';
+import type { SqlDialect } from './audit-query.ts';
+
+/**
+ * The DDL of `auth_sessions`, `auth_login_transactions` and `auth_leases` and their indexes, each
+ * table name after `qualifier` (`"schema".` or nothing), created if absent. Times are epoch ms in a
+ * 64-bit integer (pg hands BIGINT back as a string; converted in {@link sessionFromRow}). JSON is
+ * TEXT, not PostgreSQL's JSONB, so records round-trip byte for byte (JSONB reorders keys and
+ * rejects \u0000). `user` is quoted: it is a reserved word in PostgreSQL.
+ */
+export function sessionSchemaSql(qualifier: string, dialect: SqlDialect): string {
+  const integer = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  // auth_sessions stays a rowid table in SQLite on purpose: its rows carry ~3 kB of encrypted
+  // tokens, and WITHOUT ROWID tables store whole rows in the key b-tree, which made `get` 3-4x
+  // slower. The two other tables have short rows and a text key, what WITHOUT ROWID is meant for.
+  const keyed = dialect === 'sqlite' ? ' WITHOUT ROWID' : '';
+  return `
+CREATE TABLE IF NOT EXISTS ${qualifier}auth_sessions (
+  id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT NOT NULL,
+  sub TEXT NOT NULL,
+  "user" TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  claims TEXT NOT NULL,
+  tokens TEXT NOT NULL,
+  access_token_expires_at ${integer} NOT NULL,
+  created_at ${integer} NOT NULL,
+  last_seen_at ${integer} NOT NULL,
+  expires_at ${integer} NOT NULL,
+  absolute_expires_at ${integer} NOT NULL,
+  user_agent TEXT,
+  ip TEXT
+);
+CREATE INDEX IF NOT EXISTS auth_sessions_by_user ON ${qualifier}auth_sessions (sub, created_at);
+CREATE INDEX IF NOT EXISTS auth_sessions_by_created ON ${qualifier}auth_sessions (created_at);
+CREATE INDEX IF NOT EXISTS auth_sessions_by_expiry ON ${qualifier}auth_sessions (expires_at);
+CREATE TABLE IF NOT EXISTS ${qualifier}auth_login_transactions (
+  state TEXT PRIMARY KEY NOT NULL,
+  data TEXT NOT NULL,
+  expires_at ${integer} NOT NULL
+)${keyed};
+CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON ${qualifier}auth_login_transactions (expires_at);
+CREATE TABLE IF NOT EXISTS ${qualifier}auth_leases (
+  name TEXT PRIMARY KEY NOT NULL,
+  holder TEXT NOT NULL,
+  expires_at ${integer} NOT NULL
+)${keyed};
+`;
+}
 
 /** The columns of `auth_sessions`, in table order. */
 export const SESSION_COLUMNS = [

@@ -4,28 +4,10 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSelect, type AuditRow } from './audit-query.ts';
+import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './audit-query.ts';
 import { openSqlite } from './sqlite-database.ts';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS auth_audit_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  result TEXT NOT NULL,
-  reason TEXT,
-  sub TEXT,
-  email TEXT,
-  session_id TEXT,
-  ip TEXT,
-  user_agent TEXT,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_type ON auth_audit_events (type, at);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_result ON auth_audit_events (result, at);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_sub ON auth_audit_events (sub, id);
-CREATE INDEX IF NOT EXISTS auth_audit_events_by_email ON auth_audit_events (email, id);
-`;
+const TABLE = 'auth_audit_events';
 
 /** Audit events in SQLite; may share the sessions' database file. */
 export class SqliteAuditLog implements AuditLog {
@@ -39,8 +21,8 @@ export class SqliteAuditLog implements AuditLog {
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
-    db.exec(SCHEMA);
-    this.#insert = db.prepare(auditInsertSql('auth_audit_events', '?'));
+    db.exec(auditSchemaSql(TABLE, 'sqlite'));
+    this.#insert = db.prepare(auditInsertSql(TABLE, 'sqlite'));
     this.#byDay = db.prepare(
       "SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, result, COUNT(*) AS count FROM auth_audit_events WHERE type = ? AND at >= ? GROUP BY day, result ORDER BY day, result",
     );
@@ -59,7 +41,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async query(query: AuditQuery = {}): Promise<StoredAuditEvent[]> {
-    const { sql, values } = auditSelect('auth_audit_events', query, '?');
+    const { sql, values } = auditSelect(TABLE, query, 'sqlite');
     let statement = this.#queries.get(sql);
     if (!statement) this.#queries.set(sql, (statement = this.#db.prepare(sql)));
     return (statement.all(...values) as unknown as Array<AuditRow<number>>).map(auditEventFromRow);

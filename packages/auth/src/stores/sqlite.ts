@@ -7,50 +7,16 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
-import { SESSION_COLUMNS, sessionFromRow, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
+import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 import { openSqlite } from './sqlite-database.ts';
 
 export { SqliteAuditLog } from './sqlite-audit.ts';
 export { openSqlite, sqlitePath } from './sqlite-database.ts';
 
-// auth_sessions is a rowid table on purpose: its rows carry ~3 kB of encrypted tokens, and
-// WITHOUT ROWID tables store whole rows in the key b-tree, which made `get` 3-4x slower.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS auth_sessions (
-  id TEXT PRIMARY KEY NOT NULL,
-  secret_hash TEXT NOT NULL,
-  sub TEXT NOT NULL,
-  user TEXT NOT NULL,
-  roles TEXT NOT NULL,
-  claims TEXT NOT NULL,
-  tokens TEXT NOT NULL,
-  access_token_expires_at INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  last_seen_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  absolute_expires_at INTEGER NOT NULL,
-  user_agent TEXT,
-  ip TEXT
-);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_user ON auth_sessions (sub, created_at);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_created ON auth_sessions (created_at);
-CREATE INDEX IF NOT EXISTS auth_sessions_by_expiry ON auth_sessions (expires_at);
-CREATE TABLE IF NOT EXISTS auth_login_transactions (
-  state TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS auth_login_transactions_by_expiry ON auth_login_transactions (expires_at);
-CREATE TABLE IF NOT EXISTS auth_leases (
-  name TEXT PRIMARY KEY NOT NULL,
-  holder TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-`;
-
 const COLUMNS = SESSION_COLUMNS.join(', ');
 // Named parameters carry the column names, so the row objects of `rows.ts` bind as they are.
 const VALUES = SESSION_COLUMNS.map((name) => `:${name}`).join(', ');
+const UPDATES = SESSION_UPDATE_COLUMNS.map((name) => `${name} = :${name}`).join(', ');
 const LIVE = 'expires_at > :now AND absolute_expires_at > :now';
 
 /** Sessions and login transactions in SQLite (`node:sqlite`, WAL). */
@@ -64,13 +30,13 @@ export class SqliteSessionStore implements SessionStore, TransactionStore {
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
-    db.exec(SCHEMA);
+    db.exec(sessionSchemaSql('', 'sqlite'));
     const prepare = (sql: string) => db.prepare(sql);
     this.#statements = {
       insert: prepare(`INSERT INTO auth_sessions (${COLUMNS}) VALUES (${VALUES})`),
       get: prepare(`SELECT ${COLUMNS} FROM auth_sessions WHERE id = ?`),
       touch: prepare('UPDATE auth_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?'),
-      update: prepare('UPDATE auth_sessions SET sub = :sub, user = :user, roles = :roles, claims = :claims, tokens = :tokens, access_token_expires_at = :access_token_expires_at WHERE id = :id'),
+      update: prepare(`UPDATE auth_sessions SET ${UPDATES} WHERE id = :id`),
       delete: prepare('DELETE FROM auth_sessions WHERE id = ?'),
       deleteByUser: prepare('DELETE FROM auth_sessions WHERE sub = ?'),
       list: prepare(`SELECT ${COLUMNS} FROM auth_sessions WHERE ${LIVE} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset`),

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { SessionStore, TransactionStore } from '../types.ts';
 import { sampleSession, sampleTransaction } from './conformance.ts';
-import { describeServer } from './factory.ts';
+import { describeServer, reasonOf } from './factory.ts';
 
 type Store = SessionStore & TransactionStore;
 
@@ -22,9 +22,6 @@ export const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0
 const run = randomBytes(4).toString('hex');
 let counter = 0;
 
-const reason = (error: unknown) =>
-  error instanceof AggregateError && error.errors.length ? error.errors.map(String).join('; ') : error instanceof Error ? error.message : String(error);
-
 /** Ensures PostgreSQL answers, else throws an error saying what to start or set. */
 export async function requirePostgres(): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
@@ -33,7 +30,7 @@ export async function requirePostgres(): Promise<void> {
     await client.query('SELECT 1');
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${describeServer(postgresUrl)} (${reason(error)}): start it (pg_ctlcluster 15 main start) or set GATEHOUSE_TEST_POSTGRES_URL`,
+      `PostgreSQL is not reachable at ${describeServer(postgresUrl)} (${reasonOf(error, postgresUrl)}): start it (pg_ctlcluster 15 main start) or set GATEHOUSE_TEST_POSTGRES_URL`,
     );
   } finally {
     await client.end().catch(() => {});
@@ -66,7 +63,7 @@ export async function requireRedis(): Promise<void> {
   try {
     client = await rawRedis();
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${describeServer(redisUrl)} (${reason(error)}): start it (redis-server --daemonize yes) or set GATEHOUSE_TEST_REDIS_URL`);
+    throw new Error(`Redis is not reachable at ${describeServer(redisUrl)} (${reasonOf(error, redisUrl)}): start it (redis-server --daemonize yes) or set GATEHOUSE_TEST_REDIS_URL`);
   }
   client.disconnect();
 }
