@@ -3,7 +3,7 @@
  * {@link AuditSink}, plus the short, non-identifying request summaries events carry.
  * Events never hold a token, code or cookie — only codes, ids and summaries.
  */
-import type { AuditEvent, AuditSink } from './types.ts';
+import type { AuditEvent, AuditSink, AuthUser } from './types.ts';
 
 /** The logger shape the auth core writes to (pino-compatible). */
 export interface AuthLogger {
@@ -111,4 +111,9 @@ export function requestFields(request: Request): Pick<AuditEvent, 'ip' | 'userAg
   const ip = clientNetwork(request);
   const userAgent = summarizeUserAgent(request);
   return { ...(ip ? { ip } : {}), ...(userAgent ? { userAgent } : {}) };
+}
+
+/** Who an event is about: the user's id, their email when known, and the session when there is one. */
+export function userFields(user: AuthUser, sessionId?: string): Pick<AuditEvent, 'sub' | 'email' | 'sessionId'> {
+  return { sub: user.sub, ...(user.email ? { email: user.email } : {}), ...(sessionId ? { sessionId } : {}) };
 }

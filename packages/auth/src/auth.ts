@@ -124,11 +124,13 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const audit = createAudit(deps.audit, logger, now);
   const client = createOidcClient(config, { logger, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const sessions = await createSessionManager(config, deps.sessions, { now });
+  const cookie = sessionCookie(config);
   const ctx: FlowContext = {
     config,
     client,
     store: deps.sessions,
     sessions,
+    cookie,
     audit,
     logger,
     now,
@@ -136,7 +138,6 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   };
   const refresher = createRefresher(ctx);
   const bearer = createBearerVerifier(config, client, deps.bearer);
-  const cookie = sessionCookie(config);
 
   async function authenticate(request: Request): Promise<AuthState> {
     try {

@@ -4,10 +4,11 @@
  * (RS256/ES256 only), `iss`, `aud`, `exp`/`iat` (60 s tolerance), `cid` (our client) and `scp`.
  * @see RFC 9068 (JWT access tokens), RFC 6750 §3 (WWW-Authenticate), Okta "Validate access tokens"
  */
-import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify, type RemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify, type JWTVerifyOptions, type RemoteJWKSet } from 'jose';
 import type { GatehouseConfig } from './config/index.ts';
 import { AuthError, toAuthError } from './errors.ts';
 import { CLOCK_TOLERANCE_SECONDS, ID_TOKEN_ALGORITHMS, type OidcClient } from './oidc/client.ts';
+import { renderErrorJson } from './oidc/error-page.ts';
 
 /** Claims of a verified Okta access token. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -43,6 +44,13 @@ const JWKS_MAX_AGE_MS = 600_000;
 export function createBearerVerifier(config: GatehouseConfig, client: OidcClient, options: BearerVerifierOptions = {}): BearerVerifier {
   const clientIds = options.clientIds ?? [config.okta.clientId];
   const requiredScopes = options.requiredScopes ?? ['openid'];
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: config.okta.issuer,
+    audience: config.okta.audience,
+    algorithms: [...ID_TOKEN_ALGORITHMS],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['exp', 'iat', 'sub', 'cid'],
+  };
   let jwks: RemoteJWKSet | null = null;
 
   async function keySet(): Promise<RemoteJWKSet> {
@@ -66,13 +74,7 @@ export function createBearerVerifier(config: GatehouseConfig, client: OidcClient
       const keys = await keySet();
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
-          issuer: config.okta.issuer,
-          audience: config.okta.audience,
-          algorithms: [...ID_TOKEN_ALGORITHMS],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['exp', 'iat', 'sub', 'cid'],
-        }));
+        ({ payload } = await jwtVerify(token, keys, verifyOptions));
       } catch (err) {
         // An unreachable JWKS becomes AUTH_IDP_UNAVAILABLE (the IdP's problem, not the caller's token).
         throw toAuthError(err, 'bearer');
@@ -97,8 +99,5 @@ export function bearerChallenge(error: AuthError): Response {
   const invalid = error.code === 'AUTH_ACCESS_TOKEN_INVALID';
   const status = invalid ? 401 : error.status;
   const challenge = invalid ? 'Bearer error="invalid_token", error_description="The access token is invalid or expired"' : 'Bearer';
-  return Response.json(
-    { error: { code: error.code, message: error.message } },
-    { status, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' } },
-  );
+  return renderErrorJson({ code: error.code, status, message: error.message }, { 'www-authenticate': challenge });
 }

@@ -4,9 +4,10 @@ const REDACTED = '[redacted]';
 
 /** Hides the password of a connection URL, keeping what an operator needs to see (scheme, host, db). */
 function redactUrl(value: string | null): string | null {
-  if (value === null) return null;
+  // A SQLite file path holds no credentials.
+  if (value === null || value.startsWith('file:')) return value;
   const url = URL.parse(value);
-  if (!url || value.startsWith('file:')) return value.startsWith('file:') ? value : REDACTED;
+  if (!url) return REDACTED;
   if (!url.username && !url.password) return value;
   if (url.password) url.password = 'redacted';
   return url.href.replace(':redacted@', `:${REDACTED}@`);

@@ -108,6 +108,12 @@ const seconds = (name: string, fallback: number) =>
       .max(30 * 24 * 3600, { error: `${name} must be at most 2592000 seconds (30 days)` })
       .default(fallback),
   );
+/** A whole number from `min` to `max`, `fallback` when unset; every way of being wrong gets `message`. */
+const wholeNumber = (message: string, min: number, max: number, fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }).default(fallback),
+  );
 const list = (value: string | undefined, separator: RegExp) => (value ?? '').split(separator).map((item) => item.trim()).filter(Boolean);
 
 /** The field-level schema: one entry per variable, each with an error that names it. */
@@ -127,15 +133,7 @@ const environmentSchema = z.object({
   OKTA_MANAGEMENT_CLIENT_ID: text(),
   OKTA_MANAGEMENT_PRIVATE_KEY: text(),
   APP_BASE_URL: text(),
-  PORT: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: 'PORT must be a whole number between 0 and 65535' })
-      .int({ error: 'PORT must be a whole number between 0 and 65535' })
-      .min(0, { error: 'PORT must be a whole number between 0 and 65535' })
-      .max(65535, { error: 'PORT must be a whole number between 0 and 65535' })
-      .default(3000),
-  ),
+  PORT: wholeNumber('PORT must be a whole number between 0 and 65535', 0, 65535, 3000),
   SESSION_SECRET: text(),
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 3600),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200),
@@ -145,25 +143,9 @@ const environmentSchema = z.object({
   GATEHOUSE_ADMIN_GROUPS: text(),
   GATEHOUSE_VIEWER_GROUPS: text(),
   // 30 per minute: a person signs in a handful of times an hour; a script is slowed to one try every 2 s.
-  AUTH_RATE_LIMIT_PER_MINUTE: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
-      .int({ error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
-      .min(1, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
-      .max(100000, { error: 'AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000' })
-      .default(30),
-  ),
+  AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber('AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000', 1, 100000, 30),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
-  TRUST_PROXY_HOPS: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
-      .int({ error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
-      .min(0, { error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
-      .max(10, { error: 'TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)' })
-      .default(0),
-  ),
+  TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),

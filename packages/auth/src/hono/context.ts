@@ -36,10 +36,14 @@ export function recordPeerAddress(c: Context, trustProxyHops: number): void {
   setClientAddress(c.req.raw, clientAddressOf(c, trustProxyHops));
 }
 
+/** Whether `path` is under `/api` (where bearer tokens are accepted and answers are JSON). */
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
 /** Whether the request is an API call (JSON answers) rather than a page view (redirects). */
 export function wantsJson(c: Context): boolean {
-  const path = c.req.path;
-  return path === '/api' || path.startsWith('/api/') || (c.req.header('accept') ?? '').includes('application/json');
+  return isApiPath(c.req.path) || (c.req.header('accept') ?? '').includes('application/json');
 }
 
 /** The current path and query, for `returnTo`. */

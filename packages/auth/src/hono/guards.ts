@@ -10,6 +10,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AuthState } from '../auth.ts';
+import { userFields } from '../audit.ts';
 import { describeError } from '../errors.ts';
 import { loginUrl } from '../oidc/context.ts';
 import { hasMfa, hasMfaIfEnrolled } from '../oidc/claims.ts';
@@ -74,9 +75,7 @@ function deny(c: Context<AuthEnv>, state: SignedInState, details: AccessDeniedDe
     type: 'access.denied',
     result: 'failure',
     reason: details.needed.permission ? 'permission_missing' : 'role_missing',
-    sub: state.user.sub,
-    ...(state.user.email ? { email: state.user.email } : {}),
-    ...(state.session ? { sessionId: state.session.id } : {}),
+    ...userFields(state.user, state.session?.id),
     detail: { path: c.req.path, needed: details.needed.permission ?? details.needed.roles?.join(',') ?? null },
   });
   throw new AccessDeniedError(details, wantsJson(c));

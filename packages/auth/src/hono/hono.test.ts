@@ -7,31 +7,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { createAuth, type Auth } from '../auth.ts';
-import { parseConfig } from '../config/index.ts';
-import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import type { Auth } from '../auth.ts';
+import type { MemoryAuditLog } from '../stores/memory.ts';
+import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider, type TokenPlan } from '../testing/fake-provider.ts';
 import { CookieJar } from '../testing/flow.ts';
 import { AccessDeniedError, authRoutes, gatehouse, requirePermission, requireRecentAuth, requireRole, requireSession, type AuthEnv } from './index.ts';
 
-const CLIENT = { clientId: 'fake-client', clientSecret: 'fake-client-secret' };
 let fake: FakeProvider;
 let auth: Auth;
 let audit: MemoryAuditLog;
 let app: Hono<AuthEnv>;
 
 before(async () => {
-  fake = await startFakeProvider(CLIENT);
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: fake.issuer,
-    OKTA_CLIENT_ID: CLIENT.clientId,
-    OKTA_CLIENT_SECRET: CLIENT.clientSecret,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-  });
-  audit = new MemoryAuditLog();
-  auth = await createAuth(config, { sessions: new MemorySessionStore(), audit });
+  fake = await startFakeProvider(FAKE_CLIENT);
+  ({ auth, audit } = await testAuth(testConfig(fake.issuer)));
 
   app = new Hono<AuthEnv>();
   app.use(gatehouse(auth));

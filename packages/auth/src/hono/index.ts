@@ -10,7 +10,7 @@
  * app.onError((err, c) => err instanceof AccessDeniedError ? renderForbidden(c, err) : ...);
  * ```
  */
-export { type AuthEnv, clientAddressOf } from './context.ts';
+export { type AuthEnv, clientAddressOf, isApiPath } from './context.ts';
 export { gatehouse } from './middleware.ts';
 export { authRoutes } from './routes.ts';
 export {

@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Auth, AuthState } from '../auth.ts';
 import { bearerChallenge } from '../bearer.ts';
 import { AuthError } from '../errors.ts';
-import { type AuthEnv, bindState, recordPeerAddress } from './context.ts';
+import { type AuthEnv, bindState, isApiPath, recordPeerAddress } from './context.ts';
 
 /**
  * Creates the middleware. A bad bearer token on `/api/*` is answered right here with `401` and
@@ -19,8 +19,7 @@ export function gatehouse(auth: Auth): MiddlewareHandler<AuthEnv> {
   return async function gatehouseAuth(c, next) {
     recordPeerAddress(c, auth.config.trustProxyHops);
     let state: AuthState | null = null;
-    const isApi = c.req.path === '/api' || c.req.path.startsWith('/api/');
-    if (isApi && c.req.header('authorization') !== undefined) {
+    if (isApiPath(c.req.path) && c.req.header('authorization') !== undefined) {
       try {
         state = await auth.authenticateBearer(c.req.raw);
       } catch (err) {

@@ -7,9 +7,8 @@
  * @see RFC 6749 §4.1.2–4.1.4, RFC 9207, OIDC Core §3.1.3.7, RFC 9700 §4.5 (replay), §4.7 (CSRF)
  */
 import * as oidc from 'openid-client';
-import { requestFields, clientNetwork, summarizeUserAgent } from '../audit.ts';
+import { clientNetwork, requestFields, summarizeUserAgent, userFields } from '../audit.ts';
 import { AuthError, errorSummary, toAuthError } from '../errors.ts';
-import { sessionCookie } from '../session/cookie.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
@@ -78,8 +77,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
 
     // A brand-new session at every sign-in; the one this browser had (if any) ends first.
-    const cookie = sessionCookie(ctx.config);
-    const oldToken = cookie.read(request);
+    const oldToken = ctx.cookie.read(request);
     if (oldToken) {
       const old = await ctx.sessions.validate(oldToken);
       if (old) await ctx.sessions.revoke(old.id);
@@ -98,9 +96,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       type: 'signin.succeeded',
       result: 'success',
       ...(groupsReason ? { reason: groupsReason } : {}),
-      sub: identity.user.sub,
-      ...(identity.user.email ? { email: identity.user.email } : {}),
-      sessionId: session.id,
+      ...userFields(identity.user, session.id),
       ...requestFields(request),
       detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
     });
@@ -109,7 +105,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       status: 302,
       headers: [
         ['location', tx.returnTo],
-        ['set-cookie', cookie.serialize(token)],
+        ['set-cookie', ctx.cookie.serialize(token)],
         ['cache-control', 'no-store'],
         // The callback URL holds the code; keep it out of Referer headers of the next page's requests.
         ['referrer-policy', 'no-referrer'],

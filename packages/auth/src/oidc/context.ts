@@ -1,10 +1,11 @@
 /**
  * What every step of the flow (login, callback, refresh, logout) shares: config, IdP client,
- * stores, session manager, audit, logger, clock and the error renderer — plus the helper that
- * turns an {@link AuthError} into the response the user sees.
+ * stores, session cookie, session manager, audit, logger, clock and the error renderer — plus the
+ * helpers that turn an {@link AuthError} (or any page) into the response the user sees.
  */
 import type { GatehouseConfig } from '../config/index.ts';
 import type { Audit, AuthLogger } from '../audit.ts';
+import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { SessionStore, TransactionStore } from '../types.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
@@ -29,6 +30,8 @@ export interface FlowContext {
   client: OidcClient;
   store: SessionStore & TransactionStore;
   sessions: SessionManager;
+  /** The session cookie of `config`. */
+  cookie: SessionCookie;
   audit: Audit;
   logger: AuthLogger;
   /** Current time, epoch ms (injectable for tests). */
@@ -45,7 +48,12 @@ export function loginUrl(returnTo: string): string {
 export async function errorResponse(ctx: FlowContext, error: AuthError, retryUrl: string | null, extraHeaders: Array<[string, string]> = []): Promise<Response> {
   const info = describeError(error.code);
   const message = error.detail ? `${info.message} (${error.detail})` : info.message;
-  const rendered = await ctx.renderError({ code: error.code, status: error.status, title: info.title, message, retryUrl });
+  return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, extraHeaders);
+}
+
+/** `input` rendered by the app's (or default) page renderer, never cached, with `extraHeaders` added. */
+export async function pageResponse(ctx: FlowContext, input: ErrorPageInput, extraHeaders: Array<[string, string]> = []): Promise<Response> {
+  const rendered = await ctx.renderError(input);
   const headers = new Headers(rendered.headers);
   headers.set('cache-control', 'no-store');
   for (const [name, value] of extraHeaders) headers.append(name, value);

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
-import { createAuth, type Auth } from '../auth.ts';
+import type { Auth } from '../auth.ts';
 import { AuthError } from '../errors.ts';
-import { parseConfig } from '../config/index.ts';
-import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import { LONG_SESSIONS, testAuth, testConfig, tokenCountingFetch } from '../testing/auth.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 
 let emulator: Emulator;
@@ -37,30 +37,10 @@ interface Harness {
 }
 
 async function harness(): Promise<Harness> {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: emulator.issuer,
-    OKTA_CLIENT_ID: DEMO_CLIENT_ID,
-    OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-    // Long enough that moving the clock to the access token's expiry keeps the session alive.
-    SESSION_IDLE_TIMEOUT: '86400',
-    SESSION_ABSOLUTE_TIMEOUT: '172800',
-  });
+  const config = testConfig(emulator.issuer, { OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET, ...LONG_SESSIONS });
   const tokenRequests: Record<string, number> = {};
-  const countingFetch: typeof fetch = async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.endsWith('/v1/token')) {
-      const grant = init?.body instanceof URLSearchParams ? (init.body.get('grant_type') ?? 'unknown') : 'unknown';
-      tokenRequests[grant] = (tokenRequests[grant] ?? 0) + 1;
-    }
-    return fetch(input, init);
-  };
   const clock = { offset: 0 };
-  const store = new MemorySessionStore();
-  const audit = new MemoryAuditLog();
-  const auth = await createAuth(config, { sessions: store, audit, fetch: countingFetch, now: () => Date.now() + clock.offset });
+  const { auth, store, audit } = await testAuth(config, { fetch: tokenCountingFetch(tokenRequests), now: () => Date.now() + clock.offset });
   return { auth, store, audit, tokenRequests, clock };
 }
 

@@ -4,34 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
-import { createAuth, type Auth } from '../auth.ts';
-import { parseConfig } from '../config/index.ts';
-import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import type { Auth } from '../auth.ts';
+import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider, type TokenPlan } from '../testing/fake-provider.ts';
 import { beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 
-const CLIENT = { clientId: 'fake-client', clientSecret: 'fake-client-secret' };
-
 let fake: FakeProvider;
 before(async () => {
-  fake = await startFakeProvider(CLIENT);
+  fake = await startFakeProvider(FAKE_CLIENT);
 });
 after(async () => {
   await fake.close();
 });
 
-async function setup(): Promise<{ auth: Auth; store: MemorySessionStore; audit: MemoryAuditLog }> {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: fake.issuer,
-    OKTA_CLIENT_ID: CLIENT.clientId,
-    OKTA_CLIENT_SECRET: CLIENT.clientSecret,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-  });
-  const store = new MemorySessionStore();
-  const audit = new MemoryAuditLog();
-  return { auth: await createAuth(config, { sessions: store, audit }), store, audit };
+function setup(): Promise<{ auth: Auth; store: MemorySessionStore; audit: MemoryAuditLog }> {
+  return testAuth(testConfig(fake.issuer));
 }
 
 /** Signs in through the fake provider with `plan` for the token response. */
@@ -70,8 +58,8 @@ describe('ID token validation (fake provider)', () => {
     ['HS256 keyed with the public key', { signing: 'hs256-public-key' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_alg'],
     ['wrong iss', { claims: { iss: 'https://evil.example/oauth2/default' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_iss'],
     ['wrong aud', { claims: { aud: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_aud'],
-    ['extra untrusted aud without azp', { claims: { aud: [CLIENT.clientId, 'someone-else'] } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_aud'],
-    ['wrong azp', { claims: { aud: [CLIENT.clientId, 'someone-else'], azp: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_azp'],
+    ['extra untrusted aud without azp', { claims: { aud: [FAKE_CLIENT.clientId, 'someone-else'] } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_aud'],
+    ['wrong azp', { claims: { aud: [FAKE_CLIENT.clientId, 'someone-else'], azp: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_azp'],
     ['expired beyond the 60 s tolerance', { claims: { exp: Math.floor(Date.now() / 1000) - 120, iat: Math.floor(Date.now() / 1000) - 3720 } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_exp'],
     ['missing iat', { claims: { iat: undefined } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_iat'],
     ['missing nonce', { claims: { nonce: undefined } }, 'AUTH_NONCE_MISMATCH', 'auth_nonce_mismatch'],

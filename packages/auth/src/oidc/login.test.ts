@@ -4,37 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createAuth, type Auth } from '../auth.ts';
-import { parseConfig, type GatehouseConfig } from '../config/index.ts';
-import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import { MemorySessionStore } from '../stores/memory.ts';
+import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider } from '../testing/fake-provider.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 
-const CLIENT = { clientId: 'fake-client', clientSecret: 'fake-client-secret' };
 let fake: FakeProvider;
 before(async () => {
-  fake = await startFakeProvider(CLIENT);
+  fake = await startFakeProvider(FAKE_CLIENT);
 });
 after(async () => {
   await fake.close();
 });
 
-function configFor(issuer: string): GatehouseConfig {
-  return parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: issuer,
-    OKTA_CLIENT_ID: CLIENT.clientId,
-    OKTA_CLIENT_SECRET: CLIENT.clientSecret,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-  });
-}
-
-async function make(issuer = fake.issuer, extra: { now?: () => number; fetch?: typeof fetch; store?: MemorySessionStore } = {}): Promise<{ auth: Auth; store: MemorySessionStore; audit: MemoryAuditLog }> {
-  const store = extra.store ?? new MemorySessionStore();
-  const audit = new MemoryAuditLog();
-  const auth = await createAuth(configFor(issuer), { sessions: store, audit, ...(extra.now ? { now: extra.now } : {}), ...(extra.fetch ? { fetch: extra.fetch } : {}) });
-  return { auth, store, audit };
+function make(issuer = fake.issuer, extra: Parameters<typeof testAuth>[1] = {}): ReturnType<typeof testAuth> {
+  return testAuth(testConfig(issuer), extra);
 }
 
 describe('login', () => {
@@ -155,7 +139,7 @@ describe('login', () => {
 
 describe('IdP outages', () => {
   test('discovery failure → 503 page with "Try again", and no request during the backoff', async () => {
-    const down = await startFakeProvider(CLIENT);
+    const down = await startFakeProvider(FAKE_CLIENT);
     const issuer = down.issuer;
     await down.close();
     let requests = 0;
@@ -187,7 +171,7 @@ describe('IdP outages', () => {
   });
 
   test('no end_session_endpoint → signed out locally, and told so', async () => {
-    const noLogout = await startFakeProvider({ ...CLIENT, endSession: false });
+    const noLogout = await startFakeProvider({ ...FAKE_CLIENT, endSession: false });
     try {
       const { auth, store } = await make(noLogout.issuer);
       const jar = new CookieJar();
@@ -204,7 +188,7 @@ describe('IdP outages', () => {
   });
 
   test('IdP down at sign-out → signed out locally, and told so', async () => {
-    const flaky = await startFakeProvider(CLIENT);
+    const flaky = await startFakeProvider(FAKE_CLIENT);
     const store = new MemorySessionStore();
     const { auth } = await make(flaky.issuer, { store });
     const jar = new CookieJar();

@@ -6,10 +6,9 @@
  * @see OpenID Connect RP-Initiated Logout 1.0 §2, OWASP CSRF Prevention Cheat Sheet
  */
 import * as oidc from 'openid-client';
-import { requestFields } from '../audit.ts';
+import { requestFields, userFields } from '../audit.ts';
 import { AuthError, errorSummary } from '../errors.ts';
-import { sessionCookie } from '../session/cookie.ts';
-import { errorResponse, type FlowContext } from './context.ts';
+import { errorResponse, type FlowContext, pageResponse } from './context.ts';
 import { isSameOriginRequest } from './csrf.ts';
 
 /** Handles `/auth/logout` for any method: POST signs out, anything else is a 405 page. */
@@ -27,8 +26,7 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
     return errorResponse(ctx, error, null);
   }
 
-  const cookie = sessionCookie(ctx.config);
-  const token = cookie.read(request);
+  const token = ctx.cookie.read(request);
   const session = token ? await ctx.sessions.validate(token) : null;
   let idToken: string | null = null;
   if (session) {
@@ -39,9 +37,9 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
       idToken = null;
     }
     await ctx.sessions.revoke(session.id);
-    await ctx.audit.emit({ type: 'signout', result: 'success', sub: session.user.sub, ...(session.user.email ? { email: session.user.email } : {}), sessionId: session.id, ...requestFields(request) });
+    await ctx.audit.emit({ type: 'signout', result: 'success', ...userFields(session.user, session.id), ...requestFields(request) });
   }
-  const clearCookie: [string, string] = ['set-cookie', cookie.clear()];
+  const clearCookie: [string, string] = ['set-cookie', ctx.cookie.clear()];
 
   // Nothing to end at the IdP without a session (Okta requires id_token_hint): just go home.
   if (!idToken) {
@@ -64,15 +62,15 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
   if (endSessionUrl) {
     return new Response(null, { status: 303, headers: [['location', endSessionUrl.href], clearCookie, ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']] });
   }
-  const page = await ctx.renderError({
-    code: 'AUTH_SIGNED_OUT_LOCALLY',
-    status: 200,
-    title: 'You are signed out of Gatehouse',
-    message: 'Okta could not be reached (or does not support signing out from here), so your Okta session may still be active. Close the browser or sign out at Okta to end it.',
-    retryUrl: null,
-  });
-  const headers = new Headers(page.headers);
-  headers.append(...clearCookie);
-  headers.set('cache-control', 'no-store');
-  return new Response(page.body, { status: page.status, headers });
+  return pageResponse(
+    ctx,
+    {
+      code: 'AUTH_SIGNED_OUT_LOCALLY',
+      status: 200,
+      title: 'You are signed out of Gatehouse',
+      message: 'Okta could not be reached (or does not support signing out from here), so your Okta session may still be active. Close the browser or sign out at Okta to end it.',
+      retryUrl: null,
+    },
+    [clearCookie],
+  );
 }

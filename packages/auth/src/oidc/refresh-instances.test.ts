@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
 import { createAuth, type Auth } from '../auth.ts';
-import { parseConfig } from '../config/index.ts';
 import { MemoryAuditLog } from '../stores/memory.ts';
 import { PostgresSessionStore } from '../stores/postgres.ts';
 import { RedisSessionStore } from '../stores/redis.ts';
 import { SqliteSessionStore } from '../stores/sqlite.ts';
 import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../stores/test-backends.ts';
+import { LONG_SESSIONS, testConfig, tokenCountingFetch } from '../testing/auth.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 import type { SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { REFRESH_LEASE_TTL_MS } from './refresh.ts';
@@ -73,29 +73,11 @@ interface Replicas {
 
 /** Two auth instances with one configuration, each over its own store connection to one backend. */
 async function replicas(open: () => Promise<[Store, Store]>): Promise<Replicas> {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: emulator.issuer,
-    OKTA_CLIENT_ID: DEMO_CLIENT_ID,
-    OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-    // Long enough that moving the clock to the access token's expiry keeps the session alive.
-    SESSION_IDLE_TIMEOUT: '86400',
-    SESSION_ABSOLUTE_TIMEOUT: '172800',
-  });
+  const config = testConfig(emulator.issuer, { OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET, ...LONG_SESSIONS });
   const tokenRequests: Record<string, number> = {};
   const gate: Replicas['gate'] = { open: null };
   // One counting fetch shared by both instances: it sees every token request either one makes.
-  const countingFetch: typeof fetch = async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.endsWith('/v1/token')) {
-      const grant = init?.body instanceof URLSearchParams ? (init.body.get('grant_type') ?? 'unknown') : 'unknown';
-      tokenRequests[grant] = (tokenRequests[grant] ?? 0) + 1;
-      if (gate.open) await gate.open;
-    }
-    return fetch(input, init);
-  };
+  const countingFetch = tokenCountingFetch(tokenRequests, () => gate.open);
   const clock = { offset: 0 };
   const now = () => Date.now() + clock.offset;
   const stores = await open();

@@ -5,34 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createAuth, type Auth } from '../auth.ts';
-import { parseConfig } from '../config/index.ts';
-import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import type { Auth } from '../auth.ts';
+import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
+import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider } from '../testing/fake-provider.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 import type { SessionRecord } from '../types.ts';
 
-const CLIENT = { clientId: 'fake-client', clientSecret: 'fake-client-secret' };
 let fake: FakeProvider;
 before(async () => {
-  fake = await startFakeProvider(CLIENT);
+  fake = await startFakeProvider(FAKE_CLIENT);
 });
 after(async () => {
   await fake.close();
 });
 
 async function signedIn(issuer = fake.issuer, provider = fake): Promise<{ auth: Auth; store: MemorySessionStore; audit: MemoryAuditLog; jar: CookieJar; session: SessionRecord }> {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    OKTA_ISSUER: issuer,
-    OKTA_CLIENT_ID: CLIENT.clientId,
-    OKTA_CLIENT_SECRET: CLIENT.clientSecret,
-    APP_BASE_URL: 'http://localhost:3000',
-    SESSION_SECRET: 'test-secret-that-is-long-enough-0123456789',
-  });
-  const store = new MemorySessionStore();
-  const audit = new MemoryAuditLog();
-  const auth = await createAuth(config, { sessions: store, audit });
+  const { auth, store, audit } = await testAuth(testConfig(issuer));
   const jar = new CookieJar();
   const response = await finishLogin(auth, jar, provider.authorize(await beginLogin(auth, jar), { groups: ['admin'] }));
   assert.equal(response.status, 302);
@@ -92,7 +81,7 @@ describe('refresh (fake provider)', () => {
   });
 
   test('an IdP outage keeps the session (and backs off) instead of signing the user out', async () => {
-    const own = await startFakeProvider(CLIENT);
+    const own = await startFakeProvider(FAKE_CLIENT);
     const { auth, session, store, audit, jar } = await signedIn(own.issuer, own);
     await own.close();
     const kept = await auth.ensureFreshTokens(session, { force: true });

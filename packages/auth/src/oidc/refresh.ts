@@ -10,6 +10,7 @@
  */
 import * as oidc from 'openid-client';
 import { AuthError, errorSummary, toAuthError } from '../errors.ts';
+import { isSessionExpired } from '../session/manager.ts';
 import type { SessionRecord } from '../types.ts';
 import { accessTokenExpiry } from './callback.ts';
 import { groupsAuditFields, identityFromClaims } from './claims.ts';
@@ -37,8 +38,6 @@ const LEASE_POLLS = REFRESH_LEASE_TTL_MS / LEASE_POLL_MS;
 /** Whether `stored` carries tokens written after `seen` was read (someone refreshed meanwhile). */
 const refreshedSince = (stored: SessionRecord, seen: SessionRecord) =>
   stored.tokens !== seen.tokens || stored.accessTokenExpiresAt > seen.accessTokenExpiresAt;
-
-const ended = (session: SessionRecord, now: number) => now >= session.expiresAt || now >= session.absoluteExpiresAt;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -112,7 +111,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
         }
       }
       const stored = await ctx.store.get(seen.id);
-      if (!stored || ended(stored, ctx.now())) return null;
+      if (!stored || isSessionExpired(stored, ctx.now())) return null;
       if (refreshedSince(stored, seen)) {
         retryAt.delete(seen.id);
         return stored;
@@ -134,7 +133,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
     // like token theft to the IdP.
     const current = await ctx.store.get(id);
     const now = ctx.now();
-    if (!current || ended(current, now)) return null;
+    if (!current || isSessionExpired(current, now)) return null;
     // Refreshed since the caller read the session: those tokens are as fresh as a forced refresh.
     if (refreshedSince(current, seen)) return current;
     if (!force && !isDue(current)) return current;

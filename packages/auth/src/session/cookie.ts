@@ -37,8 +37,8 @@ export function serializeCookie(
   });
 }
 
-/** The session cookie as the config defines it: its name, and how to set, clear and read it. */
-export function sessionCookie(config: GatehouseConfig): {
+/** The session cookie: its name, and how to set, clear and read it. */
+export interface SessionCookie {
   name: string;
   /** Set-Cookie for a new session token; Max-Age = the absolute session lifetime. */
   serialize(token: string): string;
@@ -46,7 +46,10 @@ export function sessionCookie(config: GatehouseConfig): {
   clear(): string;
   /** The session token sent with the request, or null. */
   read(request: Request): string | null;
-} {
+}
+
+/** The session cookie as the config defines it; built once at start-up (`createAuth`). */
+export function sessionCookie(config: GatehouseConfig): SessionCookie {
   const { cookieName: name, cookieSecure: secure, absoluteTimeoutSeconds } = config.session;
   return {
     name,

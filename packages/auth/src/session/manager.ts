@@ -82,6 +82,14 @@ export async function createSessionManager(
   const touchMs = config.session.touchIntervalSeconds * 1000;
   const seal = (tokens: TokenBundle) =>
     cipher.encrypt(JSON.stringify({ idToken: tokens.idToken, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }));
+  /** What sign-in and refresh both write: copies (the caller keeps its objects) and the sealed tokens. */
+  const identityFields = async (input: Parameters<SessionManager['replaceTokens']>[1]) => ({
+    user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
+    roles: [...input.roles],
+    claims: { ...input.claims },
+    tokens: await seal(input.tokens),
+    accessTokenExpiresAt: input.accessTokenExpiresAt,
+  });
 
   return {
     store,
@@ -93,11 +101,7 @@ export async function createSessionManager(
       const session: SessionRecord = {
         id,
         secretHash,
-        user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
-        roles: [...input.roles],
-        claims: { ...input.claims },
-        tokens: await seal(input.tokens),
-        accessTokenExpiresAt: input.accessTokenExpiresAt,
+        ...(await identityFields(input)),
         createdAt,
         lastSeenAt: createdAt,
         expiresAt: Math.min(createdAt + idleMs, absoluteExpiresAt),
@@ -135,14 +139,7 @@ export async function createSessionManager(
     },
 
     async replaceTokens(session, input) {
-      const updated: SessionRecord = {
-        ...session,
-        user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
-        roles: [...input.roles],
-        claims: { ...input.claims },
-        tokens: await seal(input.tokens),
-        accessTokenExpiresAt: input.accessTokenExpiresAt,
-      };
+      const updated: SessionRecord = { ...session, ...(await identityFields(input)) };
       await store.update(updated);
       return updated;
     },

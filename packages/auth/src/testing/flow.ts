@@ -2,6 +2,7 @@
  * Test helpers for driving the auth core over Web `Request`/`Response` without a browser: a
  * minimal cookie jar, and starting a login the way a browser would.
  */
+import { parseSetCookie } from 'cookie';
 import type { Auth } from '../auth.ts';
 
 /** A tiny cookie jar: applies `Set-Cookie` headers and renders a `Cookie` header. */
@@ -11,12 +12,9 @@ export class CookieJar {
   /** Applies every Set-Cookie of `response` (Max-Age=0 deletes). */
   apply(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const deleted = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || value === '';
-      if (deleted) this.#cookies.delete(name);
+      // Values kept as sent (no percent-decoding), so the Cookie header sends them back unchanged.
+      const { name, value, maxAge } = parseSetCookie(line, { decode: (raw) => raw });
+      if (maxAge === 0 || !value) this.#cookies.delete(name);
       else this.#cookies.set(name, value);
     }
   }
