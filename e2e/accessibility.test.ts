@@ -18,10 +18,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
 import { loadConfig } from '@gatehouse/auth/config';
 import {
-  DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, startEmulator, type Emulator,
+  currentTotp, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator,
 } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from '../apps/dashboard/src/server.ts';
-import { launchBrowser, screenshot, totp } from './harness.ts';
+import { launchBrowser, newPage, screenshot, submitCredentials } from './harness.ts';
 
 // WCAG 2.0/2.1 A and AA, plus axe's best practices: landmarks (one <main>, all content in a
 // landmark, unique labels), one <h1>, heading order.
@@ -254,9 +254,9 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
   });
 
   async function freshPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const { context, page } = await newPage(browser);
     contexts.push(context);
-    return context.newPage();
+    return page;
   }
 
   /** Loads `path` and audits it; `status` is the answer the page must give. */
@@ -266,16 +266,10 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     return audit(page, label);
   }
 
-  async function fillSignIn(page: Page, username: string, password: string): Promise<void> {
-    await page.getByLabel(/username/i).fill(username);
-    await page.getByLabel(/password/i).fill(password);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /sign in/i }).click()]);
-  }
-
   async function signIn(page: Page, username: string): Promise<void> {
     await page.goto(`${appBase}/auth/login`);
     await page.waitForURL((u) => u.href.startsWith(emulator.url));
-    await fillSignIn(page, username, DEMO_PASSWORD);
+    await submitCredentials(page, username);
     await page.waitForURL((u) => u.href.startsWith(appBase));
   }
 
@@ -297,16 +291,16 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     await page.waitForURL((u) => u.href.startsWith(emulator.url));
     violations.push(...await audit(page, 'emulator sign-in'));
 
-    await fillSignIn(page, DEMO_USERS.admin.login, 'not-the-password');
+    await submitCredentials(page, DEMO_USERS.admin.login, 'not-the-password');
     await page.getByRole('alert').waitFor();
     violations.push(...await audit(page, 'emulator sign-in, wrong password'));
 
-    await fillSignIn(page, DEMO_USERS.admin.login, DEMO_PASSWORD);
+    await submitCredentials(page, DEMO_USERS.admin.login);
     await page.waitForURL((u) => u.href.startsWith(appBase));
     // A step-up action sends the admin back to the emulator for the second factor.
     await page.goto(`${appBase}/admin/users/${DEMO_USERS.norole.id}/sessions/revoke`);
     await page.waitForURL((u) => u.href.startsWith(emulator.url));
-    if (await page.getByLabel(/password/i).count()) await fillSignIn(page, DEMO_USERS.admin.login, DEMO_PASSWORD);
+    if (await page.getByLabel(/password/i).count()) await submitCredentials(page, DEMO_USERS.admin.login);
     await page.getByLabel(/code/i).waitFor();
     violations.push(...await audit(page, 'emulator TOTP'));
 
@@ -315,7 +309,7 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     await page.getByRole('alert').waitFor();
     violations.push(...await audit(page, 'emulator TOTP, wrong code'));
 
-    await page.getByLabel(/code/i).fill(totp(DEMO_USERS.admin.totpSecret));
+    await page.getByLabel(/code/i).fill(currentTotp(DEMO_USERS.admin.totpSecret));
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /verify/i }).click()]);
     await page.waitForURL((u) => u.href.startsWith(appBase));
     violations.push(...await audit(page, 'revoke-all confirmation'));

@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import {
-  APP_URL, IDP_URL, launchBrowser, newPage, screenshot, signIn, startStack, submitCredentials, totp,
+  APP_URL, IDP_URL, launchBrowser, newPage, screenshot, signIn, startStack, submitCredentials,
   type Stack,
 } from './harness.ts';
-import { DEMO_USERS } from '@gatehouse/okta-emulator';
+import { currentTotp, DEMO_USERS } from '@gatehouse/okta-emulator';
 
 const ADMIN = 'admin@gatehouse.test';
 const VIEWER = 'viewer@gatehouse.test';
@@ -176,7 +176,7 @@ describe('browser: the sign-in lifecycle against npm start', { concurrency: fals
     await admin.page.waitForURL((u) => u.origin === IDP_URL);
     const password = admin.page.getByLabel(/password/i);
     if (await password.count()) await submitCredentials(admin.page, ADMIN);
-    await admin.page.getByLabel(/code/i).fill(totp(totpSecretOf(ADMIN)));
+    await admin.page.getByLabel(/code/i).fill(currentTotp(totpSecretOf(ADMIN)));
     await screenshot(admin.page, 'mfa');
     await admin.page.getByRole('button', { name: /verify|continue|sign in/i }).click();
     await admin.page.waitForURL((u) => u.origin === APP_URL);

@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import * as OTPAuth from 'otpauth';
+import { DEMO_PASSWORD } from '@gatehouse/okta-emulator';
 
 export const APP_URL = 'http://localhost:3000';
 export const IDP_URL = 'http://localhost:9000';
-export const DEMO_PASSWORD = 'Gatehouse-demo-1';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -103,10 +102,6 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   return { context, page };
-}
-
-export function totp(secret: string): string {
-  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 }).generate();
 }
 
 /** Fills the emulator's hosted sign-in page (we must already be on it). */

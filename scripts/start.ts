@@ -46,8 +46,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   let banner = '';
+  let demo = '';
   if (config.usingEmulator) {
-    const { startEmulator, demoBanner } = await import('@gatehouse/okta-emulator');
+    const { startEmulator, demoBanner, DEMO_PASSWORD, DEMO_USERS } = await import('@gatehouse/okta-emulator');
     const emulator = await startEmulator({ port: EMULATOR_PORT, dataDir: path.join(dataDir, 'okta-emulator') }).catch((err: unknown) => {
       if (inUse(err)) fail(`Port ${EMULATOR_PORT} is in use: another Gatehouse (or something else) is running there. Stop it, or set OKTA_ISSUER to use a real Okta org.`);
       throw err;
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     // must work too, as it would after adding the redirect URIs in the Okta Admin Console.
     emulator.addRedirectUris(config.okta.clientId, { redirectUris: [config.redirectUri], postLogoutRedirectUris: [config.postLogoutRedirectUri] });
     banner = demoBanner(emulator);
+    demo = `\n    Sign in as ${DEMO_USERS.admin.login}, ${DEMO_USERS.viewer.login} or ${DEMO_USERS.norole.login} (password ${DEMO_PASSWORD}).`;
   }
 
   const { startDashboard } = await import('@gatehouse/dashboard/server');
@@ -66,9 +68,6 @@ async function main(): Promise<void> {
   });
   closers.push(() => dashboard.close());
 
-  const demo = config.usingEmulator
-    ? `\n    Sign in as admin@gatehouse.test, viewer@gatehouse.test or norole@gatehouse.test (password Gatehouse-demo-1).`
-    : '';
   console.log(`${banner}
   Gatehouse is running.
 

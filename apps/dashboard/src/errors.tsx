@@ -5,13 +5,14 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isApiPath } from '@gatehouse/auth/hono';
 import type { Logger } from 'pino';
 import type { AuthEnv, AuthState } from './auth.ts';
 import { CrossSiteRequestError } from './middleware/security.ts';
 import { BadFormError } from './routes/admin/actions.ts';
 import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, type SignInErrorInfo } from './views/status-pages.tsx';
 
-const isApi = (c: Context) => c.req.path === '/api' || c.req.path.startsWith('/api/');
+const isApi = (c: Context) => isApiPath(c.req.path);
 
 function authOf(c: Context<AuthEnv>): AuthState | null {
   const auth = c.get('auth') as AuthState | undefined;

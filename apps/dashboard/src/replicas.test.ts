@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadConfig } from '@gatehouse/auth/config';
 import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator } from '@gatehouse/okta-emulator';
 import { startDashboard } from './server.ts';
+import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
 
 const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const APP_BASE_URL = 'http://localhost:3000';
@@ -54,19 +55,8 @@ describe('two replicas sharing PostgreSQL', () => {
 
   /** Signs the viewer in through replica `i`, the way a browser would; returns the session cookie. */
   async function signInThrough(i: number): Promise<string> {
-    const base = replicas[i]!.url;
-    const login = await fetch(`${base}/auth/login?returnTo=/dashboards`, { redirect: 'manual' });
-    assert.equal(login.status, 302);
-    const txCookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-    const { callbackUrl } = await completeSignIn(login.headers.get('location')!, {
-      username: DEMO_USERS.viewer.login,
-      password: DEMO_USERS.viewer.password,
-    });
-    const callback = await fetch(`${base}${callbackUrl.pathname}${callbackUrl.search}`, { redirect: 'manual', headers: { cookie: txCookie } });
-    assert.equal(callback.status, 302);
-    const session = callback.headers.getSetCookie().find((line) => line.startsWith('gatehouse='));
-    assert.ok(session, 'the callback sets the session cookie');
-    return session.split(';')[0]!;
+    const { cookie } = await signInThroughApp(fetchFrom(replicas[i]!.url), '/auth/login?returnTo=/dashboards', DEMO_USERS.viewer);
+    return cookie;
   }
 
   const me = (i: number, cookie: string) => fetch(`${replicas[i]!.url}/api/me`, { headers: { cookie } });

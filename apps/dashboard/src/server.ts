@@ -6,11 +6,13 @@ import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { createAuth } from '@gatehouse/auth';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
+import type { Hono } from 'hono';
 import { createApp } from './app.ts';
-import type { RateLimitOptions } from './deps.ts';
+import type { AuthEnv } from './auth.ts';
+import type { AppDeps, RateLimitOptions } from './deps.ts';
 import { OktaDirectory } from './okta/directory.ts';
 import { createMetrics } from './routes/ops/metrics.ts';
-import { openStores, schedulePurge } from './stores.ts';
+import { openStores, schedulePurge, type OpenStores } from './stores.ts';
 import { renderSignInError } from './views/status-pages.tsx';
 
 /** Overrides for {@link startDashboard}; everything defaults to the configuration. */
@@ -43,17 +45,9 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
   const stores = await openStores(config);
   try {
-    const metrics = createMetrics(stores.sessions);
-    const audit = metrics.countAuditEvents(stores.audit);
-    const auth = await createAuth(config, { sessions: stores.sessions, audit, logger: logger.child({ component: 'auth' }), renderError: renderSignInError });
-    const app = createApp({
-      config,
-      auth,
-      sessions: stores.sessions,
-      audit,
-      directory: OktaDirectory.fromConfig(config, logger),
-      metrics,
+    const { app } = await assembleApp(config, stores, {
       logger,
+      directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
     });
     const port = options.port ?? config.port;
@@ -87,6 +81,23 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     await stores.close();
     throw err;
   }
+}
+
+/**
+ * The one wiring of the app over opened stores: metrics, the audit log wrapped so every event is
+ * counted, the auth core writing to that same log, then `createApp`. The server and the test
+ * harness both build the app through it.
+ */
+export async function assembleApp(
+  config: GatehouseConfig,
+  stores: OpenStores,
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'>,
+): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
+  const metrics = createMetrics(stores.sessions);
+  const audit = metrics.countAuditEvents(stores.audit);
+  const auth = await createAuth(config, { sessions: stores.sessions, audit, logger: options.logger.child({ component: 'auth' }), renderError: renderSignInError });
+  const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, ...options };
+  return { app: createApp(deps), deps };
 }
 
 function listen(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, port: number, hostname: string | undefined): Promise<ServerType> {

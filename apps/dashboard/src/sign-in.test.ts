@@ -2,8 +2,9 @@
 // browser: deep link → /auth/login → hosted sign-in → /auth/callback → back on the deep link.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, SAME_ORIGIN, type Harness } from './testing/harness.ts';
+import { signInThroughApp } from './testing/sign-in.ts';
 
 describe('sign-in lifecycle (app + emulator)', () => {
   let h: Harness;
@@ -12,27 +13,16 @@ describe('sign-in lifecycle (app + emulator)', () => {
   });
   after(() => h.close());
 
-  /** Follows the app's redirects through the emulator like a browser; returns the session cookie and landing path. */
-  async function signInThroughApp(path: string, user: { login: string; password: string; totpSecret: string }, options: { totp?: boolean; cookie?: string } = {}) {
+  /** Follows the app's redirects through the emulator like a browser, from a deep link; returns the session cookie and landing path. */
+  async function signInFrom(path: string, user: { login: string; password: string; totpSecret: string }, options: { totp?: boolean; cookie?: string } = {}) {
     const deepLink = await h.request(path, options.cookie ? { cookie: options.cookie } : {});
     assert.equal(deepLink.status, 302);
-    const login = await h.request(deepLink.headers.get('location')!, options.cookie ? { cookie: options.cookie } : {});
-    assert.equal(login.status, 302);
-    const txCookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-    const { callbackUrl, steps } = await completeSignIn(login.headers.get('location')!, {
-      username: user.login,
-      password: user.password,
-      ...(options.totp ? { totpSecret: user.totpSecret } : {}),
-    });
-    const callback = await h.request(`${callbackUrl.pathname}${callbackUrl.search}`, { cookie: [options.cookie, txCookie].filter(Boolean).join('; ') });
-    assert.equal(callback.status, 302, await callback.clone().text());
-    const session = callback.headers.getSetCookie().find((line) => line.startsWith(`${h.config.session.cookieName}=`));
-    assert.ok(session, 'a session cookie');
-    return { cookie: session.split(';')[0]!, landing: callback.headers.get('location')!, steps };
+    const get = (target: string, cookie: string) => h.request(target, { cookie });
+    return signInThroughApp(get, deepLink.headers.get('location')!, user, { ...options, cookieName: h.config.session.cookieName });
   }
 
   test('a deep link while signed out → sign-in → back on the deep link, with the viewer role', async () => {
-    const { cookie, landing } = await signInThroughApp('/dashboards?year=2014', DEMO_USERS.viewer);
+    const { cookie, landing } = await signInFrom('/dashboards?year=2014', DEMO_USERS.viewer);
     assert.equal(landing, '/dashboards?year=2014');
     const page = await h.request(landing, { cookie });
     assert.equal(page.status, 200);
@@ -43,7 +33,7 @@ describe('sign-in lifecycle (app + emulator)', () => {
   });
 
   test('the sign-in shows up in the audit log, the dashboards and the admin sessions list', async () => {
-    const { cookie: admin } = await signInThroughApp('/admin', DEMO_USERS.admin);
+    const { cookie: admin } = await signInFrom('/admin', DEMO_USERS.admin);
     const [event] = await h.deps.audit.query({ type: 'signin.succeeded', email: 'admin@gatehouse.test', limit: 1 });
     assert.equal(event?.result, 'success');
     const sessions = await (await h.request('/admin/sessions', { cookie: admin })).text();
@@ -52,9 +42,9 @@ describe('sign-in lifecycle (app + emulator)', () => {
   });
 
   test('step-up: an admin without MFA is sent through the IdP for the TOTP code, then sees the confirm page', async () => {
-    const { cookie } = await signInThroughApp('/admin', DEMO_USERS.admin);
+    const { cookie } = await signInFrom('/admin', DEMO_USERS.admin);
     const confirmPath = `/admin/users/${DEMO_USERS.viewer.id}/sessions/revoke`;
-    const { cookie: stepped, landing, steps } = await signInThroughApp(confirmPath, DEMO_USERS.admin, { totp: true, cookie });
+    const { cookie: stepped, landing, steps } = await signInFrom(confirmPath, DEMO_USERS.admin, { totp: true, cookie });
     assert.ok(steps.includes('totp'), `steps: ${steps.join(',')}`);
     assert.equal(landing, confirmPath);
     const confirm = await h.request(confirmPath, { cookie: stepped });
@@ -73,9 +63,9 @@ describe('sign-in lifecycle (app + emulator)', () => {
       groupIds: [DEMO_GROUP_IDS.admin],
     });
     const person = { ...DEMO_USERS.admin, id: created.id, login: 'nofactor.admin@gatehouse.test', password: 'Factorless-admin-9' };
-    const { cookie } = await signInThroughApp('/admin', person);
+    const { cookie } = await signInFrom('/admin', person);
     const confirmPath = `/admin/users/${DEMO_USERS.norole.id}/sessions/revoke`;
-    const { cookie: stepped, landing, steps } = await signInThroughApp(confirmPath, person, { cookie });
+    const { cookie: stepped, landing, steps } = await signInFrom(confirmPath, person, { cookie });
     assert.deepEqual(steps, ['password']);
     assert.equal(landing, confirmPath);
     assert.equal((await h.request(confirmPath, { cookie: stepped })).status, 200);
@@ -84,7 +74,7 @@ describe('sign-in lifecycle (app + emulator)', () => {
   });
 
   test('sign-out is a POST that ends the session here', async () => {
-    const { cookie } = await signInThroughApp('/dashboards', DEMO_USERS.viewer);
+    const { cookie } = await signInFrom('/dashboards', DEMO_USERS.viewer);
     const out = await h.request('/auth/logout', { method: 'POST', cookie, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
     assert.ok(out.status === 302 || out.status === 303, String(out.status));
     assert.equal((await h.request('/api/me', { cookie })).status, 401);

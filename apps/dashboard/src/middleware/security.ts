@@ -65,7 +65,9 @@ export function cacheControl(): MiddlewareHandler {
  * Requests without either (old clients, curl) are refused.
  */
 export function csrfProtection(config: GatehouseConfig): MiddlewareHandler {
-  const check = csrf({ origin: new URL(config.appBaseUrl).origin, secFetchSite: 'same-origin' });
+  // Config keeps APP_BASE_URL as a bare origin (no path, no trailing slash).
+  const appOrigin = config.appBaseUrl;
+  const check = csrf({ origin: appOrigin, secFetchSite: 'same-origin' });
   return async function csrfGuard(c, next) {
     try {
       await check(c, async () => {});
@@ -77,7 +79,7 @@ export function csrfProtection(config: GatehouseConfig): MiddlewareHandler {
     // forms, so any other body type from a page we did not serve is refused as well.
     if (!/^(GET|HEAD|OPTIONS)$/.test(c.req.method) && !isFormRequest(c.req.header('content-type'))) {
       const origin = c.req.header('origin');
-      if (origin !== new URL(config.appBaseUrl).origin && c.req.header('sec-fetch-site') !== 'same-origin') throw new CrossSiteRequestError();
+      if (origin !== appOrigin && c.req.header('sec-fetch-site') !== 'same-origin') throw new CrossSiteRequestError();
     }
     await next();
   };

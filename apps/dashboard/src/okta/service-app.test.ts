@@ -10,7 +10,6 @@ import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
 import {
-  completeSignIn,
   DEFAULT_SEED_PATH,
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
@@ -22,6 +21,7 @@ import {
   type Emulator,
 } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from '../server.ts';
+import { fetchFrom, signInThroughApp } from '../testing/sign-in.ts';
 import { DirectoryError, OktaDirectory } from './directory.ts';
 
 const MANAGER_APP = '0oagatehousesvcmanage';
@@ -180,7 +180,8 @@ describe('admin panel with a service app lacking okta.users.manage', () => {
     const config = serviceAppConfig(READER_APP, pem);
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     dashboard = await startDashboard({ config, port: 0, hostname: '127.0.0.1', logger });
-    cookie = await signInAsAdmin(dashboard.url, config.session.cookieName);
+    // A real admin sign-in through the dashboard and the emulator's hosted pages.
+    ({ cookie } = await signInThroughApp(fetchFrom(dashboard.url), '/auth/login?returnTo=/admin', DEMO_USERS.admin, { cookieName: config.session.cookieName }));
   });
   after(() => dashboard.close());
 
@@ -207,20 +208,3 @@ describe('admin panel with a service app lacking okta.users.manage', () => {
     },
   );
 });
-
-/** A real admin sign-in through the dashboard and the emulator's hosted pages; returns the `Cookie` header. */
-async function signInAsAdmin(baseUrl: string, cookieName: string): Promise<string> {
-  const local = (location: string) => {
-    const url = new URL(location, APP_BASE_URL);
-    return `${baseUrl}${url.pathname}${url.search}`;
-  };
-  const login = await fetch(`${baseUrl}/auth/login?returnTo=/admin`, { redirect: 'manual' });
-  assert.equal(login.status, 302);
-  const transaction = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-  const { callbackUrl } = await completeSignIn(login.headers.get('location')!, { username: DEMO_USERS.admin.login, password: DEMO_USERS.admin.password });
-  const callback = await fetch(local(callbackUrl.toString()), { redirect: 'manual', headers: { cookie: transaction } });
-  assert.equal(callback.status, 302, await callback.clone().text());
-  const session = callback.headers.getSetCookie().find((line) => line.startsWith(`${cookieName}=`));
-  assert.ok(session, 'a session cookie');
-  return session.split(';')[0]!;
-}

@@ -8,16 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createAuth, resolveRoles } from '@gatehouse/auth';
+import { resolveRoles } from '@gatehouse/auth';
 import { loadConfig } from '@gatehouse/auth/config';
-import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
-import { createApp } from '../app.ts';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import type { createApp } from '../app.ts';
 import type { Auth, GatehouseConfig, SessionRecord } from '../auth.ts';
 import type { AppDeps, RateLimitOptions } from '../deps.ts';
 import { OktaDirectory } from '../okta/directory.ts';
-import { createMetrics } from '../routes/ops/metrics.ts';
+import { assembleApp } from '../server.ts';
 import { openStores } from '../stores.ts';
-import { renderSignInError } from '../views/status-pages.tsx';
 
 /** `APP_BASE_URL` of every harness app; `request()` resolves paths against it and calls `app.request()` (no listening socket). */
 export const APP_BASE_URL = 'http://localhost:3000';
@@ -31,6 +30,8 @@ export type DemoKind = keyof typeof DEMO_USERS;
 export interface HarnessOptions {
   /** Start the real Okta emulator and point the config (issuer, API token) at it. */
   emulator?: boolean;
+  /** The emulator's Management API budget per minute (default seed: 600, like a small Okta org). */
+  emulatorRateLimitPerMinute?: number;
   /** Extra environment variables for `loadConfig`. */
   env?: Record<string, string>;
   authRateLimit?: RateLimitOptions;
@@ -56,7 +57,8 @@ export interface Harness {
 /** Builds the app on fresh stores; `close()` removes everything it created. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-'));
-  const emulator = options.emulator ? await startEmulator({ dataDir: join(dir, 'emulator') }) : null;
+  const seed = options.emulatorRateLimitPerMinute === undefined ? undefined : { ...loadSeed(), rateLimitPerMinute: options.emulatorRateLimitPerMinute };
+  const emulator = options.emulator ? await startEmulator({ dataDir: join(dir, 'emulator'), ...(seed ? { seed } : {}) }) : null;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     APP_BASE_URL,
@@ -70,20 +72,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } }));
   const stores = await openStores(config);
-  const metrics = createMetrics(stores.sessions);
-  const audit = metrics.countAuditEvents(stores.audit);
-  const auth = await createAuth(config, { sessions: stores.sessions, audit, logger, renderError: renderSignInError });
-  const deps: AppDeps = {
-    config,
-    auth,
-    sessions: stores.sessions,
-    audit,
-    directory: emulator ? OktaDirectory.fromConfig(config) : null,
-    metrics,
+  const { app, deps } = await assembleApp(config, stores, {
     logger,
+    directory: emulator ? OktaDirectory.fromConfig(config) : null,
     ...(options.authRateLimit ? { authRateLimit: options.authRateLimit } : {}),
-  };
-  const app = createApp(deps);
+  });
+  const { auth } = deps;
 
   return {
     app,
