@@ -8,6 +8,7 @@ import type { GatehouseConfig } from './config/index.ts';
 import { type AuthLogger, createAudit, requestFields, silentLogger } from './audit.ts';
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';
+import { createLocalBus, type SessionEventBus } from './events/bus.ts';
 import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
@@ -44,12 +45,19 @@ export interface AuthDeps {
   now?: () => number;
   /** Which clients' access tokens `/api/*` accepts, and the scopes they need. */
   bearer?: BearerVerifierOptions;
+  /**
+   * Where session events go to every instance (Redis pub/sub, PostgreSQL LISTEN/NOTIFY); default
+   * an in-process bus, right for one instance on SQLite or memory.
+   */
+  events?: SessionEventBus;
 }
 
 /** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
 export interface Auth {
   readonly config: GatehouseConfig;
   readonly sessions: SessionManager;
+  /** Revocations, role changes and new sessions, as every instance sees them. */
+  readonly events: SessionEventBus;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -123,7 +131,12 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const logger = deps.logger ?? silentLogger;
   const audit = createAudit(deps.audit, logger, now);
   const client = createOidcClient(config, { logger, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-  const sessions = await createSessionManager(config, deps.sessions, { now });
+  const events = deps.events ?? createLocalBus({ now });
+  const sessions = await createSessionManager(config, deps.sessions, {
+    now,
+    events,
+    onPublishError: (err) => logger.warn({ step: 'session-events', ...errorSummary(err) }, 'session event not published'),
+  });
   const cookie = sessionCookie(config);
   const ctx: FlowContext = {
     config,
@@ -185,6 +198,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   return {
     config,
     sessions,
+    events,
     now,
     login: (request) => handleLogin(ctx, request),
     callback: (request) => handleCallback(ctx, request),

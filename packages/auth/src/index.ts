@@ -31,3 +31,13 @@ export type {
   StoredAuditEvent,
   TransactionStore,
 } from './types.ts';
+export {
+  createLocalBus,
+  parseSessionEvent,
+  type BusTransport,
+  type SessionEndReason,
+  type SessionEvent,
+  type SessionEventBus,
+  type SessionEventInput,
+  type SessionEventListener,
+} from './events/bus.ts';

@@ -82,7 +82,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
   const isDue = (session: SessionRecord) => ctx.now() >= session.accessTokenExpiresAt - REFRESH_MARGIN_MS;
 
   async function endSession(session: SessionRecord, error: AuthError): Promise<null> {
-    await ctx.sessions.revoke(session.id);
+    await ctx.sessions.revoke(session.id, { reason: 'refresh_refused' });
     ctx.logger.info({ sessionId: session.id, ...errorSummary(error) }, 'session ended: refresh refused');
     await ctx.audit.emit({ type: 'refresh.failed', result: 'failure', reason: error.reason, sub: session.user.sub, sessionId: session.id });
     await ctx.audit.emit({ type: 'session.revoked', result: 'success', reason: error.reason, sub: session.user.sub, sessionId: session.id, detail: { by: 'refresh' } });

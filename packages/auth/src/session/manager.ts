@@ -5,6 +5,7 @@
  */
 import type { GatehouseConfig } from '../config/schema.ts';
 import { createTokenCipher, sha256, timingSafeEqualString, type TokenCipher } from '../crypto.ts';
+import type { SessionEndReason, SessionEventBus } from '../events/bus.ts';
 import type { AuthUser, Role, SessionRecord, SessionStore } from '../types.ts';
 import { generateSessionToken, parseSessionToken } from './token.ts';
 
@@ -41,11 +42,16 @@ export interface SessionManager {
     session: SessionRecord,
     input: { tokens: TokenBundle; user: AuthUser; roles: Role[]; claims: SessionRecord['claims']; accessTokenExpiresAt: number },
   ): Promise<SessionRecord>;
-  /** Ends one session (deletes its record); a no-op for an unknown id. */
-  revoke(id: string): Promise<void>;
-  /** Ends every session of a user; returns how many. */
-  revokeUser(sub: string): Promise<number>;
+  /**
+   * Ends one session (deletes its record) and tells every instance (`session.ended`); a no-op for
+   * an unknown id. `reason` defaults to `signed_out`.
+   */
+  revoke(id: string, options?: { reason?: SessionEndReason }): Promise<void>;
+  /** Ends every session of a user and tells every instance (`user.sessions.ended`); returns how many. */
+  revokeUser(sub: string, options?: { reason?: SessionEndReason }): Promise<number>;
   readonly store: SessionStore;
+  /** Where revocations and new sessions are announced (in process when the app gave none). */
+  readonly events: SessionEventBus | null;
 }
 
 /** Whether the session is past its idle or absolute expiry at `now` (epoch ms). */
@@ -73,9 +79,15 @@ function parseBundle(json: string): TokenBundle {
 export async function createSessionManager(
   config: GatehouseConfig,
   store: SessionStore,
-  options: { now?: () => number; cipher?: TokenCipher } = {},
+  options: { now?: () => number; cipher?: TokenCipher; events?: SessionEventBus; onPublishError?: (err: unknown) => void } = {},
 ): Promise<SessionManager> {
   const now = options.now ?? Date.now;
+  const events = options.events ?? null;
+  // The store already holds the truth when this runs; a bus outage only delays the others' view.
+  const announce = async (event: Parameters<SessionEventBus['publish']>[0]) => {
+    if (!events) return;
+    await events.publish(event).catch((err: unknown) => options.onPublishError?.(err));
+  };
   const cipher = options.cipher ?? (await createTokenCipher(config.session.secrets));
   const idleMs = config.session.idleTimeoutSeconds * 1000;
   const absoluteMs = config.session.absoluteTimeoutSeconds * 1000;
@@ -93,6 +105,7 @@ export async function createSessionManager(
 
   return {
     store,
+    events,
 
     async create(input) {
       const { token, id, secretHash } = await generateSessionToken();
@@ -110,6 +123,7 @@ export async function createSessionManager(
         ip: input.ip,
       };
       await store.create(session);
+      await announce({ type: 'session.created', sub: session.user.sub, sessionId: id });
       return { token, session };
     },
 
@@ -144,7 +158,15 @@ export async function createSessionManager(
       return updated;
     },
 
-    revoke: (id) => store.delete(id),
-    revokeUser: (sub) => store.deleteByUser(sub),
+    async revoke(id, revokeOptions = {}) {
+      const session = events ? await store.get(id) : null;
+      await store.delete(id);
+      if (session) await announce({ type: 'session.ended', sub: session.user.sub, sessionIds: [id], reason: revokeOptions.reason ?? 'signed_out' });
+    },
+    async revokeUser(sub, revokeOptions = {}) {
+      const count = await store.deleteByUser(sub);
+      await announce({ type: 'user.sessions.ended', sub, reason: revokeOptions.reason ?? 'revoked_by_admin' });
+      return count;
+    },
   };
 }

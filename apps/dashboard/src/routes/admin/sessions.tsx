@@ -113,7 +113,7 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
     const session = await deps.sessions.get(id);
     if (!session) return c.redirect('/admin/sessions?done=session-not-found', 303);
-    await deps.auth.sessions.revoke(id);
+    await deps.auth.sessions.revoke(id, { reason: 'revoked_by_admin' });
     await recordAdminAction(deps, auth, 'session.revoke', session.user.sub, 'success', { targetEmail: session.user.email });
     deps.logger.info({ action: 'session.revoke', admin: auth.user?.sub, target: session.user.sub }, 'admin revoked a session');
     return c.redirect('/admin/sessions?done=session-revoked', 303);

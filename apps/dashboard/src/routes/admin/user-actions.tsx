@@ -161,7 +161,7 @@ export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
       await recordAdminAction(deps, auth, 'user.deactivate', id, 'failure', { error: errorCode(err) });
       return directoryFailure(c, deps, auth, err);
     }
-    const revoked = await deps.auth.sessions.revokeUser(id);
+    const revoked = await deps.auth.sessions.revokeUser(id, { reason: 'user_deactivated' });
     await recordAdminAction(deps, auth, 'user.deactivate', id, 'success', { sessionsRevoked: revoked });
     deps.logger.info({ action: 'user.deactivate', admin: auth.user?.sub, target: id }, 'admin deactivated a user');
     return c.redirect(`${userPath(id)}?done=user-deactivated`, 303);
