@@ -43,7 +43,10 @@ export interface RunningDashboard {
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
-  const stores = await openStores(config);
+  const stores = await openStores(config, {
+    // Name and code only: a driver's message may quote the connection URL.
+    onBusError: (err: Error) => logger.warn({ error: err.name, code: (err as { code?: unknown }).code }, 'session-event bus connection lost; reconnecting'),
+  });
   try {
     const { app } = await assembleApp(config, stores, {
       logger,
@@ -95,7 +98,13 @@ export async function assembleApp(
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const metrics = createMetrics(stores.sessions);
   const audit = metrics.countAuditEvents(stores.audit);
-  const auth = await createAuth(config, { sessions: stores.sessions, audit, logger: options.logger.child({ component: 'auth' }), renderError: renderSignInError });
+  const auth = await createAuth(config, {
+    sessions: stores.sessions,
+    audit,
+    events: stores.events,
+    logger: options.logger.child({ component: 'auth' }),
+    renderError: renderSignInError,
+  });
   const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, ...options };
   return { app: createApp(deps), deps };
 }

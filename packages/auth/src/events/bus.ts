@@ -72,6 +72,12 @@ export interface SessionEventBus {
   publish(event: SessionEventInput): Promise<SessionEvent>;
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: SessionEventListener): () => void;
+  /**
+   * Adds a listener called each time the transport reconnected after a drop: events published
+   * meanwhile may be lost, so anything cached from earlier events must be dropped (re-read from the
+   * store). Never called in process. Returns the function that removes it.
+   */
+  onReconnect(listener: () => void): () => void;
   /** Whether the transport is connected (readiness; always true in process). */
   healthy(): boolean;
   close(): Promise<void>;
@@ -80,8 +86,11 @@ export interface SessionEventBus {
 /** A transport under the bus: sends serialized events and hands received ones back. */
 export interface BusTransport {
   send(message: string): Promise<void>;
-  /** Starts receiving; `onMessage` is called for every message published by any instance. */
-  start(onMessage: (message: string) => void): Promise<void>;
+  /**
+   * Starts receiving; `onMessage` is called for every message published by any instance, and
+   * `onReconnect` each time the transport is receiving again after a dropped connection.
+   */
+  start(onMessage: (message: string) => void, onReconnect?: () => void): Promise<void>;
   healthy(): boolean;
   close(): Promise<void>;
 }
@@ -116,6 +125,7 @@ export function createLocalBus(options: { transport?: BusTransport; now?: () => 
   const now = options.now ?? Date.now;
   const instanceId = crypto.randomUUID();
   const listeners = new Set<SessionEventListener>();
+  const reconnectListeners = new Set<() => void>();
   const seen = new Set<string>();
   const transport = options.transport;
 
@@ -138,6 +148,14 @@ export function createLocalBus(options: { transport?: BusTransport; now?: () => 
       await transport?.start((message) => {
         const event = parseSessionEvent(message);
         if (event && event.origin !== instanceId) deliver(event);
+      }, () => {
+        for (const listener of reconnectListeners) {
+          try {
+            listener();
+          } catch (err) {
+            options.onListenerError?.(err);
+          }
+        }
       });
     },
     async publish(input) {
@@ -152,9 +170,16 @@ export function createLocalBus(options: { transport?: BusTransport; now?: () => 
         listeners.delete(listener);
       };
     },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => {
+        reconnectListeners.delete(listener);
+      };
+    },
     healthy: () => transport?.healthy() ?? true,
     async close() {
       listeners.clear();
+      reconnectListeners.clear();
       await transport?.close();
     },
   };

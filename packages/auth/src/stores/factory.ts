@@ -4,13 +4,18 @@
  * - `DATABASE_URL=postgres://…`: PostgreSQL for all three;
  * - `REDIS_URL` set: Redis for sessions and login transactions, the audit log staying on
  *   `DATABASE_URL` (SQLite file or PostgreSQL).
+ * The session-event bus follows the sessions: Redis pub/sub with `REDIS_URL`, else PostgreSQL
+ * `LISTEN/NOTIFY` with a `postgres://` `DATABASE_URL`, else in process (one instance on SQLite).
  * A backend that cannot be reached at start-up fails with a {@link ConfigError} naming the variable
  * and the host (never the password), instead of the first request failing later.
  */
 import { ConfigError } from '../config/errors.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { createLocalBus, type BusTransport, type SessionEventBus } from '../events/bus.ts';
 import type { AuditLog, SessionStore, TransactionStore } from '../types.ts';
+import { openPostgresTransport } from './postgres-bus.ts';
 import { PostgresAuditLog, PostgresSessionStore, type PostgresStoreOptions } from './postgres.ts';
+import { openRedisTransport } from './redis-bus.ts';
 import { RedisSessionStore, type RedisStoreOptions } from './redis.ts';
 import { SqliteAuditLog, SqliteSessionStore } from './sqlite.ts';
 
@@ -18,6 +23,8 @@ import { SqliteAuditLog, SqliteSessionStore } from './sqlite.ts';
 export interface OpenedStores {
   sessions: SessionStore & TransactionStore;
   audit: AuditLog;
+  /** The session-event bus every instance on these stores shares (started); pass it to `createAuth`. */
+  events: SessionEventBus;
   close(): Promise<void>;
 }
 
@@ -25,6 +32,17 @@ export interface OpenedStores {
 export interface OpenStoresOptions {
   postgres?: PostgresStoreOptions;
   redis?: RedisStoreOptions;
+  /** Told about bus connection errors after start-up (the transports reconnect by themselves). */
+  onBusError?: (error: Error) => void;
+}
+
+/**
+ * Redis channel of the bus: beside the keys, so instances sharing a key prefix share the channel;
+ * with the database number, because pub/sub channels are global to the server, not per database.
+ */
+function redisChannel(redisUrl: string, options: OpenStoresOptions): string {
+  const db = /^\/(\d+)$/.exec(URL.parse(redisUrl)?.pathname ?? '')?.[1];
+  return `${options.redis?.keyPrefix ?? 'gatehouse:'}events${db && db !== '0' ? `:db${db}` : ''}`;
 }
 
 type Field = 'DATABASE_URL' | 'REDIS_URL';
@@ -82,7 +100,17 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
         ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresSessionStore.open(databaseUrl, options.postgres))
         : SqliteSessionStore.open(databaseUrl);
     opened.push(sessions);
-    return { sessions, audit, close: closeAll };
+    const onError = options.onBusError;
+    const transport: BusTransport | undefined = redisUrl !== null
+      ? await connect('REDIS_URL', 'Redis', redisUrl, () => openRedisTransport(redisUrl, { channel: redisChannel(redisUrl, options), ...(onError ? { onError } : {}) }))
+      : isPostgres(databaseUrl)
+        ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => openPostgresTransport(databaseUrl, { ...(options.postgres?.schema ? { channel: `gatehouse_events_${options.postgres.schema}`.slice(0, 63) } : {}), ...(onError ? { onError } : {}) }))
+        : undefined;
+    const events = createLocalBus(transport ? { transport } : {});
+    opened.push(events);
+    if (redisUrl !== null) await connect('REDIS_URL', 'Redis', redisUrl, () => events.start());
+    else if (transport) await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => events.start());
+    return { sessions, audit, events, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
