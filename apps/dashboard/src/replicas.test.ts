@@ -18,7 +18,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//')} (${(err as Error).message}): start it (pg_ctlcluster 15 main start) or set GATEHOUSE_TEST_POSTGRES_URL`);
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//')} (${(err as Error).message}): run the tests through npm test (it starts its own PostgreSQL), or set GATEHOUSE_TEST_POSTGRES_URL`);
   }
   try {
     return await run(client);

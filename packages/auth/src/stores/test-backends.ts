@@ -14,9 +14,12 @@ import { describeServer, reasonOf } from './factory.ts';
 
 type Store = SessionStore & TransactionStore;
 
-/** PostgreSQL the store tests use: `GATEHOUSE_TEST_POSTGRES_URL`, else the local `test` database. */
+/**
+ * PostgreSQL the store tests use: `GATEHOUSE_TEST_POSTGRES_URL` (`npm test` sets it to the throwaway
+ * server it starts), else the local `test` database for a test file run on its own.
+ */
 export const postgresUrl = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** Redis the store tests use: `GATEHOUSE_TEST_REDIS_URL`, else the local server. */
+/** Redis the store tests use: `GATEHOUSE_TEST_REDIS_URL` (set by `npm test`), else the local server. */
 export const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const run = randomBytes(4).toString('hex');
@@ -30,7 +33,7 @@ export async function requirePostgres(): Promise<void> {
     await client.query('SELECT 1');
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${describeServer(postgresUrl)} (${reasonOf(error, postgresUrl)}): start it (pg_ctlcluster 15 main start) or set GATEHOUSE_TEST_POSTGRES_URL`,
+      `PostgreSQL is not reachable at ${describeServer(postgresUrl)} (${reasonOf(error, postgresUrl)}): run the tests through npm test (it starts its own PostgreSQL), or set GATEHOUSE_TEST_POSTGRES_URL`,
     );
   } finally {
     await client.end().catch(() => {});
@@ -63,7 +66,7 @@ export async function requireRedis(): Promise<void> {
   try {
     client = await rawRedis();
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${describeServer(redisUrl)} (${reasonOf(error, redisUrl)}): start it (redis-server --daemonize yes) or set GATEHOUSE_TEST_REDIS_URL`);
+    throw new Error(`Redis is not reachable at ${describeServer(redisUrl)} (${reasonOf(error, redisUrl)}): run the tests through npm test (it starts its own Redis), or set GATEHOUSE_TEST_REDIS_URL`);
   }
   client.disconnect();
 }
