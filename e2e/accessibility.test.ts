@@ -21,7 +21,7 @@ import {
   currentTotp, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator,
 } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from '../apps/dashboard/src/server.ts';
-import { launchBrowser, newPage, screenshot, submitCredentials } from './harness.ts';
+import { launchBrowser, newPage, screenshot, stepUp, submitCredentials } from './harness.ts';
 
 // WCAG 2.0/2.1 A and AA, plus axe's best practices: landmarks (one <main>, all content in a
 // landmark, unique labels), one <h1>, heading order.
@@ -333,6 +333,9 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
   test('admin pages: overview, sessions, users, new user, user detail, audit, health, roles, profile, 404, 400', async () => {
     const page = await freshPage();
     await signIn(page, DEMO_USERS.admin.login);
+    // The new-user form is behind the admin step-up: take it once, then every page answers 200.
+    await page.goto(`${appBase}/admin/users/new`);
+    await stepUp(page, DEMO_USERS.admin.login, new URL(emulator.url).origin, new URL(appBase).origin);
     const violations: Violation[] = [];
     for (const p of ['/admin', '/admin/sessions', '/admin/users', '/admin/users/new', `/admin/users/${DEMO_USERS.viewer.id}`, '/admin/audit', '/admin/health', '/admin/roles', '/profile']) {
       violations.push(...await visit(page, p, 200));

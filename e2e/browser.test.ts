@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import {
-  APP_URL, IDP_URL, launchBrowser, newPage, screenshot, signIn, startStack, submitCredentials,
+  APP_URL, IDP_URL, launchBrowser, newPage, screenshot, signIn, startStack, stepUp, submitCredentials,
   type Stack,
 } from './harness.ts';
 import { currentTotp, DEMO_USERS } from '@gatehouse/okta-emulator';
@@ -127,9 +127,12 @@ describe('browser: the sign-in lifecycle against npm start', { concurrency: fals
     const admin = await newPage(browser);
     await signIn(admin.page, ADMIN);
     await admin.page.goto(`${APP_URL}/admin/sessions`);
-    const row = admin.page.locator('tr', { hasText: VIEWER }).first();
-    await row.getByRole('button', { name: /^revoke$/i }).click();
+    // Revoking is an admin action: the first click sends the admin to step up with the second factor.
+    await admin.page.locator('tr', { hasText: VIEWER }).first().getByRole('button', { name: /^revoke$/i }).click();
+    await stepUp(admin.page, ADMIN);
+    await admin.page.locator('tr', { hasText: VIEWER }).first().getByRole('button', { name: /^revoke$/i }).click();
     await admin.page.waitForLoadState('load');
+    await admin.page.getByText(/revoked/i).first().waitFor();
     // The viewer's browser still holds its cookie; the app no longer honours it.
     const next = await viewer.page.request.get(`${APP_URL}/dashboards`, { maxRedirects: 0 });
     assert.equal(next.status(), 302);
@@ -143,6 +146,7 @@ describe('browser: the sign-in lifecycle against npm start', { concurrency: fals
     const admin = await newPage(browser);
     await signIn(admin.page, ADMIN);
     await admin.page.goto(`${APP_URL}/admin/users/new`);
+    await stepUp(admin.page, ADMIN);
     const login = `new.viewer.${Date.now()}@gatehouse.test`;
     await admin.page.getByLabel(/first name/i).fill('Nia');
     await admin.page.getByLabel(/last name/i).fill('Newcomer');

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '@gatehouse/okta-emulator';
+import { currentTotp, DEMO_PASSWORD, DEMO_USERS } from '@gatehouse/okta-emulator';
 
 export const APP_URL = 'http://localhost:3000';
 export const IDP_URL = 'http://localhost:9000';
@@ -109,6 +109,19 @@ export async function submitCredentials(page: Page, username: string, password =
   await page.getByLabel(/username|email/i).fill(username);
   await page.getByLabel(/password/i).fill(password);
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /sign in/i }).click()]);
+}
+
+/**
+ * An admin action's step-up: on the emulator's page (password again, then the demo user's TOTP
+ * code), back to the app at `appOrigin`. Every state-changing admin action needs one.
+ */
+export async function stepUp(page: Page, username: string, idpOrigin = IDP_URL, appOrigin = APP_URL): Promise<void> {
+  await page.waitForURL((u) => u.origin === idpOrigin);
+  if (await page.getByLabel(/password/i).count()) await submitCredentials(page, username);
+  const secret = Object.values(DEMO_USERS).find((user) => user.login === username)?.totpSecret;
+  if (!secret) throw new Error(`demo user ${username} has no TOTP secret for the step-up`);
+  await page.getByLabel(/code/i).fill(currentTotp(secret));
+  await Promise.all([page.waitForURL((u) => u.origin === appOrigin), page.getByRole('button', { name: /verify|continue|sign in/i }).click()]);
 }
 
 /** From the landing page: "Sign in with Okta" → emulator sign-in → back in the app. */

@@ -9,7 +9,7 @@ import { isApiPath } from '@gatehouse/auth/hono';
 import type { Logger } from 'pino';
 import type { AuthEnv, AuthState } from './auth.ts';
 import { CrossSiteRequestError } from './middleware/security.ts';
-import { BadFormError } from './routes/admin/actions.ts';
+import { BadFormError, NoFactorEnrolledError } from './routes/admin/actions.ts';
 import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, type SignInErrorInfo } from './views/status-pages.tsx';
 
 const isApi = (c: Context) => isApiPath(c.req.path);
@@ -50,6 +50,16 @@ export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
       return c.html(<CrossSitePage auth={auth} />, 403);
     }
     if (err instanceof BadFormError) return c.html(<BadRequestPage auth={auth} message={err.message} />, 400);
+    if (err instanceof NoFactorEnrolledError) {
+      if (isApi(c)) return c.json({ error: { code: 'NO_FACTOR_ENROLLED', message: err.message } }, 403);
+      return c.html(
+        <StatusPage status={403} title="Enroll a second factor first" auth={auth}>
+          <p>{err.message} Admin actions need one. Enroll one in Okta (for example Okta Verify or another authenticator app), then sign in again.</p>
+          <div class="actions"><a class="button" href="/admin">Back to the admin panel</a></div>
+        </StatusPage>,
+        403,
+      );
+    }
     if (err instanceof HTTPException && err.status < 500) {
       // Guards' sign-in and step-up redirects and 401 JSON come with their own response.
       if (err.res) return err.getResponse();

@@ -2,7 +2,7 @@
 // browser: deep link → /auth/login → hosted sign-in → /auth/callback → back on the deep link.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { completeSignIn, DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, SAME_ORIGIN, type Harness } from './testing/harness.ts';
 import { signInThroughApp } from './testing/sign-in.ts';
 
@@ -54,8 +54,9 @@ describe('sign-in lifecycle (app + emulator)', () => {
     assert.deepEqual(await h.deps.sessions.list({ sub: DEMO_USERS.viewer.id }), []);
   });
 
-  test('step-up for an admin with no factor enrolled: password again, no MFA demanded, the action completes', async () => {
-    // Regression: step-up asked Okta for 2fa:any, which an admin without a factor can never meet.
+  test('step-up for an admin with no factor enrolled demands MFA: they are told to enroll one and cannot act', async () => {
+    // Regression: step-up asked Okta for 2fa:any:ifpossible, which a factorless admin meets with a
+    // password alone — so a password-only session could create such an admin and act through it.
     const created = h.emulator!.directory.createUser({
       profile: { login: 'nofactor.admin@gatehouse.test', email: 'nofactor.admin@gatehouse.test', firstName: 'Noel', lastName: 'Factorless' },
       password: 'Factorless-admin-9',
@@ -64,13 +65,21 @@ describe('sign-in lifecycle (app + emulator)', () => {
     });
     const person = { ...DEMO_USERS.admin, id: created.id, login: 'nofactor.admin@gatehouse.test', password: 'Factorless-admin-9' };
     const { cookie } = await signInFrom('/admin', person);
+    await h.auth.sessions.create({ user: { sub: DEMO_USERS.norole.id, email: DEMO_USERS.norole.login, name: null, groups: [] }, roles: [], claims: {}, tokens: { idToken: 'x', accessToken: 'x', refreshToken: null }, accessTokenExpiresAt: Date.now() + 3_600_000, userAgent: null, ip: null });
     const confirmPath = `/admin/users/${DEMO_USERS.norole.id}/sessions/revoke`;
-    const { cookie: stepped, landing, steps } = await signInFrom(confirmPath, person, { cookie });
-    assert.deepEqual(steps, ['password']);
-    assert.equal(landing, confirmPath);
-    assert.equal((await h.request(confirmPath, { cookie: stepped })).status, 200);
-    const revoke = await h.request(confirmPath, { method: 'POST', cookie: stepped, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
-    assert.equal(revoke.status, 303);
+    const revoke = () => h.request(confirmPath, { method: 'POST', cookie, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
+
+    const deepLink = await h.request(confirmPath, { cookie });
+    assert.equal(deepLink.status, 302);
+    const login = await h.request(deepLink.headers.get('location')!, { cookie });
+    const authorize = new URL(login.headers.get('location')!);
+    assert.equal(authorize.searchParams.get('acr_values'), 'urn:okta:loa:2fa:any');
+    await assert.rejects(
+      completeSignIn(authorize.href, { username: person.login, password: person.password }),
+      (err: Error) => /none enrolled[\s\S]*[Ee]nroll/.test(err.message),
+    );
+    assert.equal((await revoke()).status, 302, 'the action still asks for a step-up');
+    assert.ok((await h.deps.sessions.list({ sub: DEMO_USERS.norole.id })).length > 0, 'the target keeps their sessions');
   });
 
   test('sign-out is a POST that ends the session here', async () => {

@@ -58,7 +58,7 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   AUTH_ACCESS_TOKEN_INVALID: { status: 401, title: 'Invalid access token', message: 'The access token is missing, expired or not meant for this application.' },
   AUTH_ACCESS_DENIED: { status: 403, title: 'Access denied', message: 'Your account does not have the role this page needs.' },
   AUTH_STEP_UP_REQUIRED: { status: 401, title: 'Please confirm it is you', message: 'This action needs a recent sign-in. Sign in again to continue.' },
-  AUTH_STEP_UP_FAILED: { status: 403, title: 'Additional verification failed', message: 'Okta did not confirm the additional verification this action needs.' },
+  AUTH_STEP_UP_FAILED: { status: 403, title: 'Additional verification failed', message: 'Okta did not confirm the second factor this action needs. If you have none, enroll one in Okta (for example Okta Verify), then try again.' },
   AUTH_CSRF: { status: 403, title: 'Request refused', message: 'This request did not come from a Gatehouse page, so it was refused to protect your account.' },
   AUTH_USER_INACTIVE: { status: 403, title: 'Account not active', message: 'Your Okta account is not active.' },
   AUTH_BAD_REQUEST: { status: 400, title: 'Bad request', message: 'The request had invalid parameters.' },

@@ -9,7 +9,8 @@ export { resolveClientAddress, setClientAddress, type AuthLogger } from './audit
 export { bearerChallenge, type AccessTokenClaims, type BearerVerifierOptions } from './bearer.ts';
 export type { ErrorPageInput, RenderError } from './oidc/context.ts';
 export { escapeHtml, renderErrorJson, renderErrorPage } from './oidc/error-page.ts';
-export { MFA_ACR } from './oidc/login.ts';
+export { MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
+export { hasMfa } from './oidc/claims.ts';
 export type { RefreshOptions } from './oidc/refresh.ts';
 export { ConfigError, loadConfig, parseConfig, redactConfig, type ConfigIssue, type GatehouseConfig } from './config/index.ts';
 export { hasPermission, permissionsFor, resolveRoles, ROLE_PERMISSIONS, ROLES, type GroupsClaimProblem } from './rbac.ts';

@@ -121,7 +121,8 @@ export type AuditEventType =
   | 'session.revoked'
   | 'access.denied'
   | 'stepup.required'
-  | 'admin.action';
+  | 'admin.action'
+  | 'role.granted';
 
 /** One audit record as emitted by the auth core or the app; must never carry a secret, token or cookie value. */
 export interface AuditEvent {

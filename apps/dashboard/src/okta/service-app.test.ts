@@ -180,8 +180,9 @@ describe('admin panel with a service app lacking okta.users.manage', () => {
     const config = serviceAppConfig(READER_APP, pem);
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     dashboard = await startDashboard({ config, port: 0, hostname: '127.0.0.1', logger });
-    // A real admin sign-in through the dashboard and the emulator's hosted pages.
-    ({ cookie } = await signInThroughApp(fetchFrom(dashboard.url), '/auth/login?returnTo=/admin', DEMO_USERS.admin, { cookieName: config.session.cookieName }));
+    // A real admin sign-in through the dashboard and the emulator's hosted pages, with the TOTP
+    // code: creating a user is an admin action behind a step-up.
+    ({ cookie } = await signInThroughApp(fetchFrom(dashboard.url), '/auth/login?returnTo=/admin&acr_values=urn:okta:loa:2fa:any', DEMO_USERS.admin, { cookieName: config.session.cookieName, totp: true }));
   });
   after(() => dashboard.close());
 

@@ -80,7 +80,7 @@ describe('config defaults (no Okta variables: the emulator)', () => {
 
   it('parses lists, numbers and roles', () => {
     const config = load({
-      SESSION_SECRET: `${SECRET}, ${'b'.repeat(32)}`,
+      SESSION_SECRET: `${SECRET}, ${'b0c1d2e3f4g5h6i7j8k9'.repeat(2)}`,
       OKTA_SCOPES: 'openid,profile  email',
       GATEHOUSE_ADMIN_GROUPS: 'Gatehouse Admins, admin ,',
       GATEHOUSE_VIEWER_GROUPS: 'Everyone',
@@ -90,7 +90,7 @@ describe('config defaults (no Okta variables: the emulator)', () => {
       LOG_LEVEL: 'debug',
       OKTA_AUDIENCE: 'api://gatehouse',
     });
-    assert.deepEqual(config.session.secrets, [SECRET, 'b'.repeat(32)]);
+    assert.deepEqual(config.session.secrets, [SECRET, 'b0c1d2e3f4g5h6i7j8k9'.repeat(2)]);
     assert.deepEqual(config.okta.scopes, ['openid', 'profile', 'email']);
     assert.deepEqual(config.roles, { admin: ['Gatehouse Admins', 'admin'], viewer: ['Everyone'] });
     assert.equal(config.session.idleTimeoutSeconds, 600);
@@ -289,7 +289,7 @@ describe('config: NAME_FILE secrets and .env', () => {
 describe('redactConfig', () => {
   const secrets = {
     OKTA_CLIENT_SECRET: 'client-secret-must-not-show',
-    SESSION_SECRET: `${SECRET}-current,${'older-secret-must-not-show'.padEnd(40, 'x')}`,
+    SESSION_SECRET: `${SECRET}-current,${'older-secret-must-not-show-0123456789'.padEnd(40, 'x')}`,
     OKTA_API_TOKEN: '00api-token-must-not-show',
     OKTA_MANAGEMENT_PRIVATE_KEY: 'private-key-must-not-show',
     DATABASE_URL: 'postgres://gatehouse:db-password-must-not-show@db.internal:5432/gatehouse',

@@ -31,6 +31,7 @@ export function redactConfig(config: GatehouseConfig): Record<string, unknown> {
     session: { ...config.session, secrets: config.session.secrets.map(() => REDACTED) },
     databaseUrl: redactUrl(config.databaseUrl),
     redisUrl: redactUrl(config.redisUrl),
+    metrics: { ...config.metrics, token: config.metrics.token === null ? null : REDACTED },
     roles: { admin: [...config.roles.admin], viewer: [...config.roles.viewer] },
   };
 }

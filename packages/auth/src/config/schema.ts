@@ -54,8 +54,27 @@ export interface GatehouseConfig {
   redisUrl: string | null;
   /** Okta group names granting each role; exact, case-sensitive. */
   roles: { admin: string[]; viewer: string[] };
-  /** Per-IP budget for `/auth/*` requests per minute (sign-in starts and callbacks). */
-  rateLimit: { authPerMinute: number };
+  /**
+   * Budgets per client (an IPv4 address or an IPv6 /64): `authPerMinute` failed sign-in callbacks
+   * and failed bearer tokens a minute; `pendingLoginsPerClient` / `pendingLoginsTotal` unfinished
+   * sign-ins kept (the oldest evicted first); `abandonedLoginsPer10Min` sign-ins started and never
+   * finished before `/auth/login` answers 429. A callback with a valid login transaction is never limited.
+   */
+  rateLimit: { authPerMinute: number; pendingLoginsPerClient: number; pendingLoginsTotal: number; abandonedLoginsPer10Min: number };
+  /**
+   * Step-up for privileged admin actions: the IdP sign-in must be at most `maxAgeSeconds` old
+   * (STEP_UP_MAX_AGE) and, with `mfa: 'required'` (STEP_UP_MFA, the default), used a second factor.
+   * `'if-enrolled'` is the documented, insecure opt-out (Okta's `…:ifpossible`).
+   */
+  stepUp: { maxAgeSeconds: number; mfa: 'required' | 'if-enrolled' };
+  /** Audit entries older than this many days are purged with the expired sessions (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
+  /**
+   * Where `/metrics` is served: on its own listener at `port` (METRICS_PORT, default 9464), or,
+   * with `token` (METRICS_TOKEN), on the app port behind `Authorization: Bearer <token>`; `port`
+   * is `null` when only the token is used.
+   */
+  metrics: { port: number | null; token: string | null };
   /**
    * Reverse proxies in front of the app (an Ingress, a load balancer) whose `X-Forwarded-For`
    * entries are trusted; 0 means the socket's peer is the client.
@@ -80,6 +99,7 @@ export const SECRET_VARIABLES = [
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'METRICS_TOKEN',
 ] as const;
 
 /**
@@ -94,6 +114,11 @@ export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_
  */
 export const MIN_SECRET_LENGTH = 32;
 const SECRET_HINT = 'generate one with `openssl rand -base64 48`';
+/**
+ * Fewest distinct characters a `SESSION_SECRET` must hold. 16: `openssl rand -base64 48` gives ~40;
+ * a secret such as 32 times the same letter (or a short word repeated) has almost no entropy.
+ */
+export const MIN_SECRET_DISTINCT_CHARACTERS = 16;
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value);
 const text = () => z.preprocess(blankToUndefined, z.string().optional());
@@ -144,6 +169,20 @@ const environmentSchema = z.object({
   GATEHOUSE_VIEWER_GROUPS: text(),
   // 30 per minute: a person signs in a handful of times an hour; a script is slowed to one try every 2 s.
   AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber('AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000', 1, 100000, 30),
+  // 500: an office behind one NAT signing in at 9:00 fits; a script cannot fill the store beyond it.
+  AUTH_PENDING_LOGINS_PER_CLIENT: wholeNumber('AUTH_PENDING_LOGINS_PER_CLIENT must be a whole number from 10 to 100000', 10, 100000, 500),
+  // 20,000 unfinished sign-ins of ~1 KB each: storage stays bounded under any load.
+  AUTH_PENDING_LOGINS_TOTAL: wholeNumber('AUTH_PENDING_LOGINS_TOTAL must be a whole number from 100 to 10000000', 100, 10_000_000, 20_000),
+  // 200 in 10 min: people close a tab now and then; 200 never-finished sign-ins from one client is a script.
+  AUTH_ABANDONED_LOGINS_PER_10_MIN: wholeNumber('AUTH_ABANDONED_LOGINS_PER_10_MIN must be a whole number from 10 to 100000', 10, 100000, 200),
+  // 300 s: the admin in front of the screen now, not whoever finds an unlocked laptop later.
+  STEP_UP_MAX_AGE: wholeNumber('STEP_UP_MAX_AGE must be a whole number of seconds from 30 to 3600', 30, 3600, 300),
+  STEP_UP_MFA: z.preprocess(blankToUndefined, z.enum(['required', 'if-enrolled'], { error: 'STEP_UP_MFA must be required (default) or if-enrolled' }).default('required')),
+  STEP_UP_MFA_INSECURE_OK: text(),
+  // 90 days: long enough to investigate an incident, short enough that the log does not grow forever.
+  AUDIT_RETENTION_DAYS: wholeNumber('AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650', 1, 3650, 90),
+  METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).int({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).min(0, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).max(65535, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).optional()),
+  METRICS_TOKEN: text(),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   LOG_LEVEL: z.preprocess(
@@ -241,6 +280,17 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   const redisUrl = env.REDIS_URL ?? null;
   if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) fail('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL');
 
+  if (env.STEP_UP_MFA === 'if-enrolled' && production && env.STEP_UP_MFA_INSECURE_OK !== '1') {
+    fail('STEP_UP_MFA', 'STEP_UP_MFA=if-enrolled lets an admin without a second factor act on a password alone; it is refused in production. Enroll every admin in MFA and unset STEP_UP_MFA, or set STEP_UP_MFA_INSECURE_OK=1 to accept the risk');
+  }
+  if (env.STEP_UP_MFA_INSECURE_OK !== undefined && env.STEP_UP_MFA_INSECURE_OK !== '1') fail('STEP_UP_MFA_INSECURE_OK', 'STEP_UP_MFA_INSECURE_OK must be 1 or unset');
+  const metricsToken = env.METRICS_TOKEN ?? null;
+  // 24 characters: a scrape token is a shared secret; anything shorter is guessable.
+  if (metricsToken !== null && metricsToken.length < 24) fail('METRICS_TOKEN', `METRICS_TOKEN must be at least 24 characters (${SECRET_HINT})`);
+  // With only a token, /metrics stays on the app port; otherwise it gets its own listener.
+  const metricsPort = env.METRICS_PORT ?? (metricsToken === null ? 9464 : null);
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `METRICS_PORT must differ from PORT (${port}): the metrics listener is kept off the public port`);
+
   const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
   const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
 
@@ -278,7 +328,15 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     databaseUrl,
     redisUrl,
     roles: { admin, viewer },
-    rateLimit: { authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE },
+    rateLimit: {
+      authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      pendingLoginsPerClient: env.AUTH_PENDING_LOGINS_PER_CLIENT,
+      pendingLoginsTotal: env.AUTH_PENDING_LOGINS_TOTAL,
+      abandonedLoginsPer10Min: env.AUTH_ABANDONED_LOGINS_PER_10_MIN,
+    },
+    stepUp: { maxAgeSeconds: env.STEP_UP_MAX_AGE, mfa: env.STEP_UP_MFA },
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    metrics: { port: metricsPort, token: metricsToken },
     trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
   };
@@ -341,6 +399,8 @@ function sessionSecrets(env: Environment, options: ParseConfigOptions, productio
   if (secrets.length === 0) fail('SESSION_SECRET', `SESSION_SECRET must hold at least one secret (${SECRET_HINT})`);
   if (secrets.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
     fail('SESSION_SECRET', `SESSION_SECRET: every comma-separated secret must be at least ${MIN_SECRET_LENGTH} characters (${SECRET_HINT})`);
+  } else if (secrets.some((secret) => new Set(secret).size < MIN_SECRET_DISTINCT_CHARACTERS)) {
+    fail('SESSION_SECRET', `SESSION_SECRET: a secret has fewer than ${MIN_SECRET_DISTINCT_CHARACTERS} distinct characters, too little entropy for a key (a repeated letter or word is guessable); ${SECRET_HINT}`);
   }
   return secrets;
 }

@@ -110,9 +110,9 @@ export interface RecentAuthOptions {
   /** Maximum age of the IdP authentication (`auth_time`), in seconds. */
   maxAgeSeconds: number;
   /**
-   * Also require a second factor (`amr` contains `mfa`, or Okta's 2FA `acr`): `true` always —
-   * a user with no factor enrolled cannot pass —, `'if-enrolled'` whenever the user has one
-   * (Okta's `urn:okta:loa:2fa:any:ifpossible`; the IdP knows who is enrolled, the app does not).
+   * Also require a second factor (`amr` holds an MFA method): `true` always — a user with no
+   * factor enrolled cannot pass —, `'if-enrolled'` whenever the user has one (Okta's
+   * `urn:okta:loa:2fa:any:ifpossible`; an insecure opt-out: a factorless user passes on a password).
    */
   mfa?: boolean | 'if-enrolled';
   /** Where to come back to after re-authenticating; default: this path (use a GET page for POST actions). */

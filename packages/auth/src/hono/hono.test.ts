@@ -166,6 +166,11 @@ describe('Hono adapter', () => {
 
     const mfa = await signIn(['admin'], { claims: { amr: ['pwd', 'mfa', 'otp'] } });
     assert.equal((await get('/admin/danger?mfa=1', mfa)).status, 200);
+    // Regression: an `acr` claiming 2FA with a password-only `amr` passed as MFA.
+    const acrOnly = await signIn(['admin'], { claims: { acr: 'urn:okta:loa:2fa:any', amr: ['pwd'] } });
+    assert.equal((await get('/admin/danger?mfa=1', acrOnly)).status, 302);
+    const key = await signIn(['admin'], { claims: { amr: ['pwd', 'hwk'] } });
+    assert.equal((await get('/admin/danger?mfa=1', key)).status, 200);
   });
 
   test("requireRecentAuth with mfa 'if-enrolled': asks Okta for 2fa:any:ifpossible; passes on MFA or on the IdP meeting ifpossible", async () => {

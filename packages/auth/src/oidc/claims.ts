@@ -6,7 +6,7 @@
 import type { GatehouseConfig } from '../config/index.ts';
 import { type GroupsClaimProblem, resolveRoles } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
-import { MFA_ACR, MFA_IF_ENROLLED_ACR } from './login.ts';
+import { MFA_IF_ENROLLED_ACR } from './login.ts';
 
 const KEPT_CLAIMS = ['auth_time', 'amr', 'acr', 'preferred_username', 'idp', 'email_verified', 'given_name', 'family_name', 'locale', 'zoneinfo'] as const;
 
@@ -55,9 +55,20 @@ export function groupsAuditFields(problem: GroupsClaimProblem | null): { reason?
   return { reason: 'groups_claim_missing', groupsClaim: problem === 'groups_claim_malformed' ? 'malformed' : 'missing' };
 }
 
-/** Whether the claims show a second factor: `amr` contains `mfa`, or the IdP asserted Okta's 2FA `acr`. */
+/**
+ * `amr` values that show a second factor was used: `mfa` itself, or a possession or inherence
+ * method (one-time code, SMS/call, hardware or software key, smart card, proof of possession,
+ * biometrics). `pwd` and `kba` (security questions) are knowledge: never a second factor.
+ * @see RFC 8176 §2
+ */
+const MFA_METHODS = new Set(['mfa', 'otp', 'sms', 'tel', 'hwk', 'swk', 'sc', 'pop', 'fpt', 'face', 'iris', 'retina', 'vbm']);
+
+/**
+ * Whether the claims show a second factor: `amr` holds an MFA method. An `acr` alone does not
+ * count — Okta's `…:ifpossible` context is met by a user with no factor at all.
+ */
 export function hasMfa(claims: SessionRecord['claims']): boolean {
-  return (Array.isArray(claims.amr) && claims.amr.includes('mfa')) || claims.acr === MFA_ACR;
+  return Array.isArray(claims.amr) && claims.amr.some((method) => typeof method === 'string' && MFA_METHODS.has(method));
 }
 
 /**

@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gh-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 after(dropTestSchemas);
 after(deleteTestKeys);
-const config = (env: Record<string, string>) => parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(40), ...env });
+const config = (env: Record<string, string>) => parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'factory-test-session-secret-0123456789', ...env });
 
 /** Asserts a start-up ConfigError for `field` whose message names `host` and never `secret`. */
 const unreachable = (field: string, host: string, secret: string) => (error: unknown) => {

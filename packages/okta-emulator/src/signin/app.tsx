@@ -173,7 +173,7 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
     // No factor enrolled and the client allowed that (`…:ifpossible`): the context the client asked
     // for is satisfied, so that is the `acr` reported (OIDC Core §2: the class the authentication met).
     if (user.mfaPolicy !== 'always' && mfaOptional(acrValues)) return finish(c, user, ACR.twoFactorsIfPossible, ['pwd']);
-    return refuse('This application requires a second factor, and you have none enrolled. Contact your administrator.', 403);
+    return refuse('This application requires a second factor, and you have none enrolled. Enroll one (an authenticator app) with your administrator, then sign in again.', 403);
   });
 
   app.post('/signin/:uid/totp', async (c) => {

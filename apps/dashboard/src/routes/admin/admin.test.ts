@@ -25,7 +25,7 @@ describe('admin: sessions', () => {
   });
 
   test('revoking one session removes it from the store, records it, and the viewer is signed out', async () => {
-    const admin = await h.signIn('admin');
+    const admin = await h.signIn('admin', { authAgeSeconds: 10, amr: ['pwd', 'otp', 'mfa'] });
     const viewer = await h.signIn('viewer');
     assert.equal((await h.request('/dashboards', { cookie: viewer.cookie })).status, 200);
 
@@ -48,8 +48,25 @@ describe('admin: sessions', () => {
     assert.match(await page.text(), /The session was revoked/);
   });
 
+  test('revoking one session without a step-up is sent through the IdP and revokes nothing', async () => {
+    // Regression: revoke-one had no step-up, so revoke-all's step-up was undone one session at a time.
+    const admin = await h.signIn('admin', { authAgeSeconds: 3600, amr: ['pwd'] });
+    const viewer = await h.signIn('viewer');
+    const res = await post(h, `/admin/sessions/${viewer.session.id}/revoke`, admin.cookie);
+    assert.equal(res.status, 302);
+    const location = new URL(res.headers.get('location') ?? '', 'http://x');
+    assert.equal(location.pathname, '/auth/login');
+    assert.equal(location.searchParams.get('returnTo'), '/admin/sessions');
+    assert.equal(location.searchParams.get('acr_values'), 'urn:okta:loa:2fa:any');
+    assert.notEqual(await h.deps.sessions.get(viewer.session.id), null);
+    // A fresh sign-in without a second factor is no better.
+    const fresh = await h.signIn('admin', { authAgeSeconds: 5, amr: ['pwd'] });
+    assert.equal((await post(h, `/admin/sessions/${viewer.session.id}/revoke`, fresh.cookie)).status, 302);
+    assert.notEqual(await h.deps.sessions.get(viewer.session.id), null);
+  });
+
   test('revoking an unknown session is a friendly notice, not an error', async () => {
-    const admin = await h.signIn('admin');
+    const admin = await h.signIn('admin', { authAgeSeconds: 10, amr: ['pwd', 'otp', 'mfa'] });
     const res = await post(h, '/admin/sessions/doesnotexist/revoke', admin.cookie);
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/admin/sessions?done=session-not-found');
@@ -74,8 +91,8 @@ describe('admin: sessions', () => {
     assert.equal(location.pathname, '/auth/login');
     assert.equal(location.searchParams.get('returnTo'), confirmPath);
     assert.equal(location.searchParams.get('max_age'), '300');
-    // MFA whenever the admin has a factor enrolled: Okta decides who has one.
-    assert.equal(location.searchParams.get('acr_values'), 'urn:okta:loa:2fa:any:ifpossible');
+    // A second factor, always: Okta's ifpossible would let a factorless admin through on a password.
+    assert.equal(location.searchParams.get('acr_values'), 'urn:okta:loa:2fa:any');
 
     // The POST cannot be replayed after the round trip: it goes through the IdP back to the confirm page.
     const action = await post(h, confirmPath, admin.cookie);

@@ -25,6 +25,7 @@ export const AUDIT_EVENT_TYPES = [
   'access.denied',
   'stepup.required',
   'admin.action',
+  'role.granted',
 ] as const satisfies readonly AuditEventType[];
 
 const PAGE_SIZE = 50;
@@ -121,7 +122,7 @@ export function auditRoutes(deps: AppDeps): Hono<AuthEnv> {
     const hasNext = events.length > PAGE_SIZE && last !== undefined;
     return c.html(
       <Layout title="Audit log" auth={auth} path="/admin/audit">
-        <AdminNav current="/admin/audit" />
+        <AdminNav current="/admin/audit" config={deps.config} />
         <section class="card" aria-labelledby="audit-title">
           <PageHeader id="audit-title" title="Audit log" lead="Sign-ins, sign-outs, access denials and admin actions, newest first." />
           <form method="get" action="/admin/audit" class="filters" role="search" aria-label="Filter the audit log">

@@ -1,6 +1,6 @@
 /**
  * `/admin/health`: sign-in health — failures by reason over the last hour and day, the latest
- * failures, and for each reason what it usually means and how to fix it in Okta.
+ * failures, who was given the admin role, and for each reason what it means and how to fix it in Okta.
  */
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
@@ -14,6 +14,8 @@ import { AdminNav } from './nav.tsx';
 import { adviceFor } from './reasons.ts';
 
 const HOUR_MS = 3_600_000;
+// 30 days: a new admin is worth seeing for a month, whoever looks at the page.
+const GRANTS_SHOWN_DAYS = 30;
 
 /** Advice text with `backticked` names shown as code. */
 const Advice: FC<{ text: string }> = ({ text }) => (
@@ -72,16 +74,17 @@ export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
   app.get('/health', async (c) => {
     const auth = requirePermission(c, 'audit:read');
     const now = Date.now();
-    const [summary, latest, flawed] = await Promise.all([
+    const [summary, latest, flawed, grants] = await Promise.all([
       failureSummary(deps, now),
       deps.audit.query({ result: 'failure', limit: 20 }),
       deps.audit.query({ type: 'signin.succeeded', since: now - 24 * HOUR_MS, limit: WARNING_SCAN_LIMIT }),
+      deps.audit.query({ type: 'role.granted', since: now - GRANTS_SHOWN_DAYS * 24 * HOUR_MS, limit: 20 }),
     ]);
     const latestFlawed = flawed.filter((event) => event.reason).slice(0, 10);
     const total = (key: 'hour' | 'day') => summary.reduce((sum, row) => sum + row[key], 0);
     return c.html(
       <Layout title="Sign-in health" auth={auth} path="/admin/health">
-        <AdminNav current="/admin/health" />
+        <AdminNav current="/admin/health" config={deps.config} />
         <PageHeader title="Sign-in health" lead="Why sign-ins and requests fail, and what to change in Okta." />
         <div class="stats">
           <Stat label="Problems, last hour" value={total('hour')} />
@@ -122,6 +125,17 @@ export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
                 </tbody>
               </table>
             </div>
+          )}
+        </section>
+        <section class="card" aria-labelledby="grants-title">
+          <div class="card__header">
+            <h2 id="grants-title">Admin role granted</h2>
+            <a href="/admin/audit?type=role.granted">All grants in the audit log</a>
+          </div>
+          {grants.length === 0 ? (
+            <p class="empty">Nobody was given the admin role here in the last {GRANTS_SHOWN_DAYS} days.</p>
+          ) : (
+            <AuditTable events={grants} />
           )}
         </section>
         <section class="card" aria-labelledby="latest-title">

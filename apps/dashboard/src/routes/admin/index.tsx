@@ -55,7 +55,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
     const failuresToday = failures.reduce((sum, row) => sum + row.day, 0);
     return c.html(
       <Layout title="Admin" auth={auth} path="/admin">
-        <AdminNav current="/admin" />
+        <AdminNav current="/admin" config={deps.config} />
         <PageHeader title="Admin panel" lead="Sessions, users and sign-in health at a glance." />
         <div class="stats">
           <Stat label="Active sessions" value={activeCount} />

@@ -20,7 +20,7 @@ export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {
     const roles = Object.keys(ROLE_PERMISSIONS) as Role[];
     return c.html(
       <Layout title="Roles" auth={auth} path="/admin/roles">
-        <AdminNav current="/admin/roles" />
+        <AdminNav current="/admin/roles" config={deps.config} />
         <section class="card" aria-labelledby="roles-title">
           <PageHeader id="roles-title" title="Roles and permissions" lead="Okta groups grant roles; roles grant permissions. Read-only: groups are set with GATEHOUSE_ADMIN_GROUPS and GATEHOUSE_VIEWER_GROUPS." />
           <div class="table-wrap">

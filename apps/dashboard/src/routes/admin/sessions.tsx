@@ -1,17 +1,17 @@
 /**
  * `/admin/sessions`: active sessions with browser/network summary; revoke one (POST) or all of a
- * user's (step-up confirm page, then POST).
+ * user's (confirm page, then POST) — both admin actions behind a step-up.
  */
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
-import { requirePermission, requireRecentAuth } from '@gatehouse/auth/hono';
+import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
 import type { AuthEnv, SessionRecord } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { Flash, formatRelative, formatTime, PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
-import { isSafeId, recordAdminAction, requireStepUp, STEP_UP } from './actions.ts';
+import { adminAction, isSafeId, requireAdminStepUp } from './actions.ts';
 import { AdminNav } from './nav.tsx';
 
 const PAGE_SIZE = 50;
@@ -74,7 +74,7 @@ export const SessionsTable: FC<{ sessions: SessionRecord[]; now: number; current
 /**
  * Session routes, mounted under `/admin`: `GET /sessions` (needs `sessions:read`); revoke one with
  * `POST /sessions/:id/revoke`, or all of a user's with `GET` then `POST /users/:id/sessions/revoke`
- * (need `sessions:revoke`; the latter behind a step-up: sign-in within 5 min, MFA if enrolled).
+ * (need `sessions:revoke` and a step-up: otherwise revoking one by one would undo "revoke all"'s).
  */
 export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -93,7 +93,7 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     const base = sub ? `/admin/sessions?user=${encodeURIComponent(sub)}&` : '/admin/sessions?';
     return c.html(
       <Layout title="Sessions" auth={auth} path="/admin/sessions">
-        <AdminNav current="/admin/sessions" />
+        <AdminNav current="/admin/sessions" config={deps.config} />
         <Flash code={done} />
         <section class="card" aria-labelledby="sessions-title">
           <PageHeader id="sessions-title" title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
@@ -107,24 +107,27 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     );
   });
 
-  app.post('/sessions/:id/revoke', async (c) => {
-    const auth = requirePermission(c, 'sessions:revoke');
-    const id = c.req.param('id');
-    if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
-    const session = await deps.sessions.get(id);
-    if (!session) return c.redirect('/admin/sessions?done=session-not-found', 303);
-    await deps.auth.sessions.revoke(id, { reason: 'revoked_by_admin' });
-    await recordAdminAction(deps, auth, 'session.revoke', session.user.sub, 'success', { targetEmail: session.user.email });
-    deps.logger.info({ action: 'session.revoke', admin: auth.user?.sub, target: session.user.sub }, 'admin revoked a session');
-    return c.redirect('/admin/sessions?done=session-revoked', 303);
-  });
+  app.post('/sessions/:id/revoke', adminAction<{ session: SessionRecord }>(deps, 'revokeSession', {
+    stepUpReturn: () => '/admin/sessions',
+    async input(c, auth) {
+      const id = c.req.param('id');
+      if (!isSafeId(id)) return { reject: c.html(<NotFoundPage auth={auth} />, 404) as Response, target: '-' };
+      const session = await deps.sessions.get(id);
+      if (!session) return { reject: c.redirect('/admin/sessions?done=session-not-found', 303), target: '-' };
+      return { input: { session }, target: session.user.sub };
+    },
+    async run(_c, { session }) {
+      await deps.auth.sessions.revoke(session.id, { reason: 'revoked_by_admin' });
+      return { target: session.user.sub, detail: { targetEmail: session.user.email }, redirect: '/admin/sessions?done=session-revoked' };
+    },
+  }));
 
   // Step-up confirm page: the IdP round trip returns here, then the admin confirms with a POST.
   app.get('/users/:id/sessions/revoke', async (c) => {
     const auth = requirePermission(c, 'sessions:revoke');
     const sub = c.req.param('id');
     if (!isSafeId(sub)) return c.html(<NotFoundPage auth={auth} />, 404);
-    requireRecentAuth(c, STEP_UP);
+    requireAdminStepUp(c, deps);
     const sessions = await deps.sessions.list({ sub, limit: 200 });
     const who = sessions[0]?.user.email ?? sub;
     return c.html(
@@ -143,16 +146,18 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     );
   });
 
-  app.post('/users/:id/sessions/revoke', async (c) => {
-    const auth = requirePermission(c, 'sessions:revoke');
-    const sub = c.req.param('id');
-    if (!isSafeId(sub)) return c.html(<NotFoundPage auth={auth} />, 404);
-    requireStepUp(c, `/admin/users/${encodeURIComponent(sub)}/sessions/revoke`);
-    const count = await deps.auth.sessions.revokeUser(sub);
-    await recordAdminAction(deps, auth, 'user.sessions.revoke', sub, 'success', { count });
-    deps.logger.info({ action: 'user.sessions.revoke', admin: auth.user?.sub, target: sub, count }, 'admin revoked all sessions of a user');
-    return c.redirect('/admin/sessions?done=user-sessions-revoked', 303);
-  });
+  app.post('/users/:id/sessions/revoke', adminAction<{ sub: string }>(deps, 'revokeUserSessions', {
+    stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? `/admin/users/${encodeURIComponent(c.req.param('id')!)}/sessions/revoke` : '/admin/sessions'),
+    async input(c, auth) {
+      const sub = c.req.param('id');
+      if (!isSafeId(sub)) return { reject: c.html(<NotFoundPage auth={auth} />, 404) as Response, target: '-' };
+      return { input: { sub }, target: sub };
+    },
+    async run(_c, { sub }) {
+      const count = await deps.auth.sessions.revokeUser(sub);
+      return { target: sub, detail: { count }, redirect: '/admin/sessions?done=user-sessions-revoked' };
+    },
+  }));
 
   return app;
 }

@@ -1,18 +1,18 @@
 /**
- * State-changing user actions, each a CSRF-checked POST recorded in the audit log: provision a
- * user into groups, add and remove a group, deactivate (step-up: a GET confirm page guarded by
- * recent authentication, then the POST, which checks again).
+ * State-changing user actions, each a CSRF-checked POST built by `adminAction` from the policy
+ * table (permission → step-up → input → call → audit → redirect): provision a user into groups,
+ * add and remove a group, deactivate (with a GET confirm page guarded by the same step-up).
  */
-import { Hono } from 'hono';
-import { requirePermission, requireRecentAuth } from '@gatehouse/auth/hono';
+import { type Context, Hono } from 'hono';
+import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv } from '../../auth.ts';
+import type { AuthEnv, AuthState } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, type DirectoryUser } from '../../okta/directory.ts';
+import { DirectoryError, type DirectoryGroup, type DirectoryUser } from '../../okta/directory.ts';
 import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
-import { isSafeId, readForm, recordAdminAction, requireStepUp, STEP_UP } from './actions.ts';
-import { assignable, DirectoryMissing, directoryFailure, NewUserPage } from './users.tsx';
+import { adminAction, adminGroupsAmong, isSafeId, readForm, requireAdminStepUp } from './actions.ts';
+import { assignable, DirectoryMissing, directoryFailure, NewUserPage, type NewUserValues } from './users.tsx';
 
 const idList = z.preprocess(
   (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
@@ -30,101 +30,127 @@ const newUserSchema = z.object({
 
 const addGroupSchema = z.object({ groupId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/) });
 
-const errorCode = (err: unknown) => (err instanceof DirectoryError ? err.code : 'unexpected');
-
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
+/** The user id of the route, or a 404 page; with no Management API configured, a 400 page. */
+function userTarget(c: Context<AuthEnv>, deps: AppDeps, auth: AuthState, ...ids: Array<string | undefined>): Response | null {
+  if (!ids.every(isSafeId)) return c.html(<NotFoundPage auth={auth} />, 404) as Response;
+  if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400) as Response;
+  return null;
+}
+
+const selfDeactivation = (c: Context<AuthEnv>, auth: AuthState, id: string) =>
+  c.html(<BadRequestPage auth={auth} message="You cannot deactivate your own account here." back={userPath(id)} />, 400) as Response;
+
 /**
- * User actions, mounted under `/admin` (need `users:manage`): `POST /users` (create),
+ * User actions, mounted under `/admin` (need `users:manage` and a step-up): `POST /users` (create),
  * `POST /users/:id/groups` (add a group), `POST /users/:id/groups/:groupId/remove`, and
- * `GET` then `POST /users/:id/deactivate` behind a step-up (sign-in within 5 min, MFA if enrolled).
+ * `GET` then `POST /users/:id/deactivate`.
  */
 export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
+  const directory = () => deps.directory!;
 
-  app.post('/users', async (c) => {
-    const auth = requirePermission(c, 'users:manage');
-    if (!deps.directory) return c.html(<Layout title="New user" auth={auth}><DirectoryMissing /></Layout>, 400);
-    const form = await readForm(c);
-    const parsed = newUserSchema.safeParse(form);
-    const values = {
-      email: typeof form.email === 'string' ? form.email.slice(0, 100) : '',
-      firstName: typeof form.firstName === 'string' ? form.firstName.slice(0, 50) : '',
-      lastName: typeof form.lastName === 'string' ? form.lastName.slice(0, 50) : '',
-      groupIds: Array.isArray(form.groupIds) ? form.groupIds : typeof form.groupIds === 'string' ? [form.groupIds] : [],
-    };
-    let groups;
-    try {
-      groups = assignable(await deps.directory.listGroups());
-    } catch (err) {
-      return directoryFailure(c, deps, auth, err);
-    }
-    if (!parsed.success) {
-      const error = parsed.error.issues.map((issue) => issue.message).join(' ');
-      return c.html(<NewUserPage auth={auth} groups={groups} values={values} error={error} />, 400);
-    }
-    const known = new Set(groups.map((group) => group.id));
-    if (!parsed.data.groupIds.every((id) => known.has(id))) {
-      return c.html(<NewUserPage auth={auth} groups={groups} values={values} error="Pick groups from the list." />, 400);
-    }
-    let created: DirectoryUser;
-    try {
-      const { password, ...rest } = parsed.data;
-      created = await deps.directory.createUser({ ...rest, ...(password ? { password } : {}) });
-    } catch (err) {
+  app.post('/users', adminAction<{ data: z.output<typeof newUserSchema>; groups: DirectoryGroup[]; values: NewUserValues }>(deps, 'createUser', {
+    // The form page is guarded by the same step-up, so the admin steps up before filling it in.
+    stepUpReturn: () => '/admin/users/new',
+    async input(c, auth) {
+      const missing = userTarget(c, deps, auth);
+      if (missing) return { reject: missing, target: '-' };
+      const form = await readForm(c);
+      const parsed = newUserSchema.safeParse(form);
+      const values: NewUserValues = {
+        email: typeof form.email === 'string' ? form.email.slice(0, 100) : '',
+        firstName: typeof form.firstName === 'string' ? form.firstName.slice(0, 50) : '',
+        lastName: typeof form.lastName === 'string' ? form.lastName.slice(0, 50) : '',
+        groupIds: Array.isArray(form.groupIds) ? form.groupIds : typeof form.groupIds === 'string' ? [form.groupIds] : [],
+      };
+      const target = values.email || '-';
+      let groups: DirectoryGroup[];
+      try {
+        groups = assignable(await directory().listGroups());
+      } catch (err) {
+        return { reject: await directoryFailure(c, deps, auth, err), target };
+      }
+      if (!parsed.success) {
+        const error = parsed.error.issues.map((issue) => issue.message).join(' ');
+        return { reject: c.html(<NewUserPage auth={auth} groups={groups} values={values} error={error} />, 400) as Response, target };
+      }
+      const known = new Set(groups.map((group) => group.id));
+      if (!parsed.data.groupIds.every((id) => known.has(id))) {
+        return { reject: c.html(<NewUserPage auth={auth} groups={groups} values={values} error="Pick groups from the list." />, 400) as Response, target };
+      }
+      return { input: { data: parsed.data, groups, values }, target: parsed.data.email };
+    },
+    async run(_c, { data, groups }) {
+      const { password, ...rest } = data;
+      const created = await directory().createUser({ ...rest, ...(password ? { password } : {}) });
+      const names = groups.filter((group) => data.groupIds.includes(group.id)).map((group) => group.name);
+      return {
+        target: created.id,
+        targetEmail: created.email,
+        detail: { targetEmail: created.email, groups: data.groupIds.join(',') },
+        adminGroupsGranted: adminGroupsAmong(deps, names),
+        redirect: `${userPath(created.id)}?done=user-created`,
+      };
+    },
+    onError(c, err, { groups, values }, auth) {
       if (err instanceof DirectoryError && err.code === 'DIRECTORY_INVALID') {
-        await recordAdminAction(deps, auth, 'user.create', parsed.data.email, 'failure', { error: err.code });
         return c.html(<NewUserPage auth={auth} groups={groups} values={values} error={`Okta refused: ${err.message}`} />, 400);
       }
       return directoryFailure(c, deps, auth, err);
-    }
-    await recordAdminAction(deps, auth, 'user.create', created.id, 'success', { targetEmail: created.email, groups: parsed.data.groupIds.join(',') });
-    return c.redirect(`${userPath(created.id)}?done=user-created`, 303);
-  });
+    },
+  }));
 
-  app.post('/users/:id/groups', async (c) => {
-    const auth = requirePermission(c, 'users:manage');
-    const id = c.req.param('id');
-    if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
-    if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400);
-    const parsed = addGroupSchema.safeParse(await readForm(c));
-    if (!parsed.success) return c.html(<BadRequestPage auth={auth} message="Pick a group from the list." back={userPath(id)} />, 400);
-    try {
-      await deps.directory.addToGroup(id, parsed.data.groupId);
-    } catch (err) {
-      await recordAdminAction(deps, auth, 'user.group.add', id, 'failure', { group: parsed.data.groupId, error: errorCode(err) });
-      return directoryFailure(c, deps, auth, err);
-    }
-    await recordAdminAction(deps, auth, 'user.group.add', id, 'success', { group: parsed.data.groupId });
-    return c.redirect(`${userPath(id)}?done=group-added`, 303);
-  });
+  app.post('/users/:id/groups', adminAction<{ id: string; groupId: string }>(deps, 'addGroup', {
+    stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? userPath(c.req.param('id')!) : '/admin/users'),
+    async input(c, auth) {
+      const id = c.req.param('id');
+      const missing = userTarget(c, deps, auth, id);
+      if (missing) return { reject: missing, target: '-' };
+      const parsed = addGroupSchema.safeParse(await readForm(c));
+      if (!parsed.success) return { reject: c.html(<BadRequestPage auth={auth} message="Pick a group from the list." back={userPath(id!)} />, 400) as Response, target: id! };
+      return { input: { id: id!, groupId: parsed.data.groupId }, target: id! };
+    },
+    async run(_c, { id, groupId }) {
+      await directory().addToGroup(id, groupId);
+      const group = (await directory().listGroups()).find((candidate) => candidate.id === groupId);
+      return {
+        target: id,
+        detail: { group: groupId },
+        adminGroupsGranted: group ? adminGroupsAmong(deps, [group.name]) : [],
+        redirect: `${userPath(id)}?done=group-added`,
+      };
+    },
+    onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
+  }));
 
-  app.post('/users/:id/groups/:groupId/remove', async (c) => {
-    const auth = requirePermission(c, 'users:manage');
-    const id = c.req.param('id');
-    const groupId = c.req.param('groupId');
-    if (!isSafeId(id) || !isSafeId(groupId)) return c.html(<NotFoundPage auth={auth} />, 404);
-    if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400);
-    try {
-      await deps.directory.removeFromGroup(id, groupId);
-    } catch (err) {
-      await recordAdminAction(deps, auth, 'user.group.remove', id, 'failure', { group: groupId, error: errorCode(err) });
-      return directoryFailure(c, deps, auth, err);
-    }
-    await recordAdminAction(deps, auth, 'user.group.remove', id, 'success', { group: groupId });
-    return c.redirect(`${userPath(id)}?done=group-removed`, 303);
-  });
+  app.post('/users/:id/groups/:groupId/remove', adminAction<{ id: string; groupId: string }>(deps, 'removeGroup', {
+    stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? userPath(c.req.param('id')!) : '/admin/users'),
+    async input(c, auth) {
+      const id = c.req.param('id');
+      const groupId = c.req.param('groupId');
+      const missing = userTarget(c, deps, auth, id, groupId);
+      if (missing) return { reject: missing, target: isSafeId(id) ? id : '-' };
+      return { input: { id: id!, groupId: groupId! }, target: id! };
+    },
+    async run(_c, { id, groupId }) {
+      await directory().removeFromGroup(id, groupId);
+      return { target: id, detail: { group: groupId }, redirect: `${userPath(id)}?done=group-removed` };
+    },
+    onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
+  }));
 
   app.get('/users/:id/deactivate', async (c) => {
     const auth = requirePermission(c, 'users:manage');
     const id = c.req.param('id');
-    if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
-    if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400);
-    if (id === auth.user?.sub) return c.html(<BadRequestPage auth={auth} message="You cannot deactivate your own account here." back={userPath(id)} />, 400);
-    requireRecentAuth(c, STEP_UP);
+    const missing = userTarget(c, deps, auth, id);
+    if (missing) return missing;
+    if (id === auth.user.sub) return selfDeactivation(c, auth, id);
+    requireAdminStepUp(c, deps);
     let user: DirectoryUser;
     try {
-      user = await deps.directory.getUser(id);
+      user = await directory().getUser(id);
     } catch (err) {
       return directoryFailure(c, deps, auth, err);
     }
@@ -148,24 +174,22 @@ export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
     );
   });
 
-  app.post('/users/:id/deactivate', async (c) => {
-    const auth = requirePermission(c, 'users:manage');
-    const id = c.req.param('id');
-    if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
-    if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400);
-    if (id === auth.user?.sub) return c.html(<BadRequestPage auth={auth} message="You cannot deactivate your own account here." back={userPath(id)} />, 400);
-    requireStepUp(c, `${userPath(id)}/deactivate`);
-    try {
-      await deps.directory.deactivate(id);
-    } catch (err) {
-      await recordAdminAction(deps, auth, 'user.deactivate', id, 'failure', { error: errorCode(err) });
-      return directoryFailure(c, deps, auth, err);
-    }
-    const revoked = await deps.auth.sessions.revokeUser(id, { reason: 'user_deactivated' });
-    await recordAdminAction(deps, auth, 'user.deactivate', id, 'success', { sessionsRevoked: revoked });
-    deps.logger.info({ action: 'user.deactivate', admin: auth.user?.sub, target: id }, 'admin deactivated a user');
-    return c.redirect(`${userPath(id)}?done=user-deactivated`, 303);
-  });
+  app.post('/users/:id/deactivate', adminAction<{ id: string }>(deps, 'deactivateUser', {
+    stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? `${userPath(c.req.param('id')!)}/deactivate` : '/admin/users'),
+    async input(c, auth) {
+      const id = c.req.param('id');
+      const missing = userTarget(c, deps, auth, id);
+      if (missing) return { reject: missing, target: isSafeId(id) ? id : '-' };
+      if (id === auth.user.sub) return { reject: selfDeactivation(c, auth, id), target: id };
+      return { input: { id: id! }, target: id! };
+    },
+    async run(_c, { id }) {
+      await directory().deactivate(id);
+      const revoked = await deps.auth.sessions.revokeUser(id, { reason: 'user_deactivated' });
+      return { target: id, detail: { sessionsRevoked: revoked }, redirect: `${userPath(id)}?done=user-deactivated` };
+    },
+    onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
+  }));
 
   return app;
 }

@@ -109,6 +109,41 @@ describe('admin: users (Okta emulator)', () => {
     assert.equal(event?.result, 'success');
   });
 
+  test('a password-only admin cannot create a user, nor add or remove a group, and the form page asks for a step-up', async () => {
+    // Regression: create and group changes had no step-up, so a password-only session created a
+    // factor-less admin with a password of its choosing and acted through it.
+    const pwdOnly = await h.signIn('admin', { authAgeSeconds: 5, amr: ['pwd'] });
+    const created = await post(h, '/admin/users', pwdOnly.cookie, { email: 'sneaky@gatehouse.test', firstName: 'Sneaky', lastName: 'Admin', password: 'Chosen-pass-1234', groupIds: [DEMO_GROUP_IDS.admin] });
+    assert.equal(created.status, 302);
+    assert.equal(new URL(created.headers.get('location') ?? '', 'http://x').searchParams.get('returnTo'), '/admin/users/new');
+    assert.equal(h.emulator!.directory.getUser('sneaky@gatehouse.test'), null);
+    const form = await h.request('/admin/users/new', { cookie: pwdOnly.cookie });
+    assert.equal(form.status, 302);
+    const user = DEMO_USERS.norole.id;
+    assert.equal((await post(h, `/admin/users/${user}/groups`, pwdOnly.cookie, { groupId: DEMO_GROUP_IDS.admin })).status, 302);
+    assert.ok(!h.emulator!.directory.groupsOfUser(user).some((group) => group.id === DEMO_GROUP_IDS.admin));
+    assert.equal((await post(h, `/admin/users/${DEMO_USERS.viewer.id}/groups/${DEMO_GROUP_IDS.viewer}/remove`, pwdOnly.cookie)).status, 302);
+    assert.ok(h.emulator!.directory.groupsOfUser(DEMO_USERS.viewer.id).some((group) => group.id === DEMO_GROUP_IDS.viewer));
+  });
+
+  test('granting the admin role is an audited event of its own, shown on the sign-in health page', async () => {
+    const res = await post(h, '/admin/users', admin.cookie, { email: 'second.admin@gatehouse.test', firstName: 'Second', lastName: 'Admin', password: 'Second-admin-1234', groupIds: [DEMO_GROUP_IDS.admin] });
+    assert.equal(res.status, 303);
+    const id = /\/admin\/users\/([A-Za-z0-9]+)/.exec(res.headers.get('location') ?? '')?.[1];
+    const added = await post(h, `/admin/users/${DEMO_USERS.norole.id}/groups`, admin.cookie, { groupId: DEMO_GROUP_IDS.admin });
+    assert.equal(added.status, 303);
+    const grants = await h.deps.audit.query({ type: 'role.granted' });
+    assert.deepEqual(grants.map((event) => event.detail?.target).sort(), [id, DEMO_USERS.norole.id].sort());
+    assert.ok(grants.every((event) => event.detail?.role === 'admin' && event.detail?.group === 'admin' && event.sub === DEMO_USERS.admin.id));
+    const health = await (await h.request('/admin/health', { cookie: admin.cookie })).text();
+    assert.match(health, /Admin role granted[\s\S]*second\.admin@gatehouse\.test/);
+    // Adding a non-admin group grants nothing.
+    await post(h, `/admin/users/${DEMO_USERS.norole.id}/groups/${DEMO_GROUP_IDS.admin}/remove`, admin.cookie);
+    await post(h, `/admin/users/${DEMO_USERS.norole.id}/groups`, admin.cookie, { groupId: DEMO_GROUP_IDS.viewer });
+    assert.equal((await h.deps.audit.query({ type: 'role.granted' })).length, 2);
+    await post(h, `/admin/users/${DEMO_USERS.norole.id}/groups/${DEMO_GROUP_IDS.viewer}/remove`, admin.cookie);
+  });
+
   test('an admin cannot deactivate themselves', async () => {
     const res = await post(h, `/admin/users/${DEMO_USERS.admin.id}/deactivate`, admin.cookie);
     assert.equal(res.status, 400);

@@ -13,7 +13,7 @@ import { DirectoryError, MAX_LISTED, type DirectoryGroup, type DirectoryUser } f
 import { Flash, formatTime, Notice, PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage, StatusPage } from '../../views/status-pages.tsx';
-import { isSafeId } from './actions.ts';
+import { isSafeId, requireAdminStepUp } from './actions.ts';
 import { AdminNav } from './nav.tsx';
 import { SessionsTable } from './sessions.tsx';
 
@@ -101,7 +101,7 @@ export function assignable(groups: DirectoryGroup[]): DirectoryGroup[] {
 
 /**
  * User pages, mounted under `/admin`: `GET /users` (list and search) and `GET /users/:id` (need
- * `users:read`), `GET /users/new` (the form; needs `users:manage`).
+ * `users:read`), `GET /users/new` (the form; needs `users:manage` and the admin step-up).
  */
 export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -121,7 +121,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
     }
     return c.html(
       <Layout title="Users" auth={auth} path="/admin/users">
-        <AdminNav current="/admin/users" />
+        <AdminNav current="/admin/users" config={deps.config} />
         <Flash code={done} />
         <section class="card" aria-labelledby="users-title">
           <PageHeader id="users-title" title="Users" lead="People in your Okta org. Changes here are made in Okta.">
@@ -148,6 +148,8 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
 
   app.get('/users/new', async (c) => {
     const auth = requirePermission(c, 'users:manage');
+    // Creating a user is a step-up action: step up before filling in the form, not after.
+    requireAdminStepUp(c, deps);
     if (!deps.directory) return c.html(<Layout title="New user" auth={auth}><DirectoryMissing /></Layout>);
     let groups: DirectoryGroup[];
     try {
@@ -167,7 +169,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
     if (!deps.directory) {
       return c.html(
         <Layout title="User" auth={auth} path="/admin/users">
-          <AdminNav current="/admin/users" />
+          <AdminNav current="/admin/users" config={deps.config} />
           <DirectoryMissing />
           <section class="card"><h2>Sessions</h2><SessionsTable sessions={sessions} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} /></section>
         </Layout>,
@@ -187,7 +189,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
     const name = `${user.firstName} ${user.lastName}`.trim() || user.login;
     return c.html(
       <Layout title={name} auth={auth} path="/admin/users">
-        <AdminNav current="/admin/users" />
+        <AdminNav current="/admin/users" config={deps.config} />
         <Flash code={done} />
         <div class="grid">
           <section class="card" aria-labelledby="user-title">
