@@ -210,6 +210,9 @@ function safeToken(value: unknown): string {
   return OAUTH_ERROR_CODES.has(code) ? code : 'other';
 }
 
+/** An OAuth `error` value reduced to one of the codes OAuth defines (else `other`, or `unknown` when absent). */
+export const oauthErrorCode: (value: unknown) => string = safeToken;
+
 function idpErrorDetail(error: unknown, description: unknown): string {
   const code = typeof error === 'string' ? error.slice(0, 100) : 'unknown_error';
   const text = typeof description === 'string' && description.length > 0 ? `: ${description.slice(0, 300)}` : '';

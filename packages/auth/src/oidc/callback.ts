@@ -8,7 +8,7 @@
  */
 import * as oidc from 'openid-client';
 import { clientNetwork, requestFields, summarizeUserAgent, userFields } from '../audit.ts';
-import { AuthError, errorSummary, toAuthError } from '../errors.ts';
+import { AuthError, errorSummary, oauthErrorCode, toAuthError } from '../errors.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
@@ -32,13 +32,20 @@ function callbackUrl(redirectUri: string, requestUrl: URL): URL {
   return url;
 }
 
-/** The IdP's error for a callback that carries `error` but no usable transaction. */
+/**
+ * The IdP's error for a callback that carries `error` but no usable transaction. Anyone can send
+ * such a link, so only our own words are shown: the `error` code if it is one OAuth defines,
+ * never `error_description` (with a transaction, the IdP's description may follow).
+ */
 function idpErrorWithoutTransaction(ctx: FlowContext, params: URLSearchParams): AuthError {
   const iss = params.get('iss');
   if (iss !== null && iss !== ctx.config.okta.issuer) return new AuthError('AUTH_ISSUER_MISMATCH');
-  // Reuse the single translation of IdP errors.
-  return toAuthError(new oidc.AuthorizationResponseError('authorization response from the server is an error', { cause: params }), 'callback');
+  const code = oauthErrorCode(params.get('error'));
+  return new AuthError('AUTH_IDP_ERROR', { status: code === 'access_denied' ? 403 : 400, detail: code, reason: `idp_${code}` });
 }
+
+// 60 s: the clock skew tolerated elsewhere; an ID token issued later than that comes from the future.
+const MAX_IAT_SKEW_SECONDS = 60;
 
 /** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
 export async function handleCallback(ctx: FlowContext, request: Request): Promise<Response> {
@@ -72,6 +79,8 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     }
     const claims = tokens.claims();
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
+    // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
+    if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
     const identity = identityFromClaims(claims, ctx.config);
     // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
     if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });

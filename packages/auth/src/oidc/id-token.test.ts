@@ -62,6 +62,8 @@ describe('ID token validation (fake provider)', () => {
     ['wrong azp', { claims: { aud: [FAKE_CLIENT.clientId, 'someone-else'], azp: 'someone-else' } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_azp'],
     ['expired beyond the 60 s tolerance', { claims: { exp: Math.floor(Date.now() / 1000) - 120, iat: Math.floor(Date.now() / 1000) - 3720 } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_exp'],
     ['missing iat', { claims: { iat: undefined } }, 'AUTH_ID_TOKEN_INVALID', 'id_token_iat'],
+    // Regression: an ID token issued an hour in the future was accepted.
+    ['iat an hour in the future', { claims: { iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 } }, 'AUTH_ID_TOKEN_INVALID', 'iat_in_future'],
     ['missing nonce', { claims: { nonce: undefined } }, 'AUTH_NONCE_MISMATCH', 'auth_nonce_mismatch'],
     ['wrong nonce', { claims: { nonce: 'not-the-nonce-we-sent' } }, 'AUTH_NONCE_MISMATCH', 'auth_nonce_mismatch'],
     ['kid never published', { signing: 'never-published' }, 'AUTH_ID_TOKEN_INVALID', 'id_token_kid'],
@@ -95,8 +97,10 @@ describe('ID token validation (fake provider)', () => {
     fake.publishNextKey();
     const jwksBefore = fake.requests.jwks;
     // oauth4webapi refetches a JWKS on an unknown kid only when its copy is at least 60 s old.
+    const issuedAt = Math.floor(Date.now() / 1000);
     mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
-    const { response } = await signInWith(auth, {});
+    // Only the JWKS cache is meant to see the later clock: the token is issued at the real time.
+    const { response } = await signInWith(auth, { claims: { iat: issuedAt } });
     assert.equal(response.status, 302, await response.clone().text());
     assert.equal(fake.requests.jwks, jwksBefore + 1, 'JWKS refetched exactly once');
   });
