@@ -241,7 +241,7 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
       LOG_LEVEL: 'silent',
     }, { envFile: false, cwd: dataDir });
     // A dozen sign-ins from one address within a minute is this suite, not an attack.
-    dashboard = await startDashboard({ config, port, authRateLimit: { limit: 600, windowMs: 60_000 } });
+    dashboard = await startDashboard({ config, port, metricsPort: 0, authRateLimit: { limit: 600, windowMs: 60_000 } });
     browser = await launchBrowser();
   });
 

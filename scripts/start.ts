@@ -63,7 +63,12 @@ async function main(): Promise<void> {
 
   const { startDashboard } = await import('@gatehouse/dashboard/server');
   const dashboard = await startDashboard({ config }).catch((err: unknown) => {
-    if (inUse(err)) fail(`Port ${config.port} is in use. Stop what runs there, or set PORT to another port.`);
+    if (inUse(err)) {
+      const busy = (err as { port?: unknown }).port;
+      fail(busy !== undefined && busy === config.metrics.port
+        ? `Port ${busy} (METRICS_PORT, the metrics listener) is in use. Stop what runs there, or set METRICS_PORT to another port.`
+        : `Port ${config.port} is in use. Stop what runs there, or set PORT to another port.`);
+    }
     throw err;
   });
   closers.push(() => dashboard.close());

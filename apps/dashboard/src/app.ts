@@ -12,7 +12,8 @@ import { authRoutes, gatehouse } from '@gatehouse/auth/hono';
 import type { AuthEnv } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.tsx';
-import { authRateLimit } from './middleware/rate-limit.tsx';
+import { limitCountersFor } from '@gatehouse/auth/stores/counters';
+import { authRateLimit, bearerFailureLimit } from './middleware/rate-limit.tsx';
 import { cacheControl, csrfProtection, securityHeaders } from './middleware/security.ts';
 import { adminRoutes } from './routes/admin/index.tsx';
 import { apiRoutes } from './routes/api/index.ts';
@@ -65,7 +66,16 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     },
   }));
   app.use('*', csrfProtection(deps.config));
-  app.use('/auth/*', authRateLimit(deps.authRateLimit, deps.config.trustProxyHops));
+  const limits = {
+    config: deps.config,
+    counters: deps.counters ?? limitCountersFor(deps.sessions),
+    transactions: deps.sessions,
+    logger: deps.logger,
+    ...(deps.authRateLimit ? { failures: deps.authRateLimit } : {}),
+    onLimited: deps.metrics.countLimited,
+  };
+  app.use('/auth/*', authRateLimit(limits));
+  app.use('/api/*', bearerFailureLimit(limits));
   app.use('*', gatehouse(deps.auth));
 
   app.route('/auth', authRoutes(deps.auth));

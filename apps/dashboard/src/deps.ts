@@ -3,13 +3,14 @@
  * real parts (stores in a temp directory, the real auth package, the emulator) — no fakes.
  */
 import type { Logger } from 'pino';
-import type { Auth, AuditLog, GatehouseConfig, SessionStore } from './auth.ts';
+import type { LimitCounters } from '@gatehouse/auth/stores/counters';
+import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
 import type { OktaDirectory } from './okta/directory.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
 
-/** A per-client-IP request budget. */
+/** A per-client budget of failed requests. */
 export interface RateLimitOptions {
-  /** Requests allowed per window per client IP. */
+  /** Failed requests allowed per window per client (an IPv4 address or an IPv6 /64). */
   limit: number;
   /** Window length, in ms. */
   windowMs: number;
@@ -19,13 +20,15 @@ export interface RateLimitOptions {
 export interface AppDeps {
   config: GatehouseConfig;
   auth: Auth;
-  sessions: SessionStore;
+  sessions: SessionStore & TransactionStore;
   /** The audit log, already wrapped by `metrics.countAuditEvents` (the same one `auth` writes to). */
   audit: AuditLog;
   /** Okta Management API; `null` when no API token or service app is configured. */
   directory: OktaDirectory | null;
   metrics: AppMetrics;
   logger: Logger;
-  /** Per-IP limit on `/auth/*`. Default 30 per minute. */
+  /** Failed sign-in callbacks and bearer tokens per client; default AUTH_RATE_LIMIT_PER_MINUTE (30) a minute. */
   authRateLimit?: RateLimitOptions;
+  /** The rate limiter's counters; default: shared through Redis when the sessions are, else in process. */
+  counters?: LimitCounters;
 }

@@ -8,6 +8,8 @@ import { createAuth } from '@gatehouse/auth';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
+import { aggregateAnonymousRepeats, type AggregatingAuditLog } from './audit-aggregate.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import type { AuthEnv } from './auth.ts';
 import type { AppDeps, RateLimitOptions } from './deps.ts';
 import { OktaDirectory } from './okta/directory.ts';
@@ -24,14 +26,18 @@ export interface StartDashboardOptions {
   /** Host to bind; default all interfaces (`::`/`0.0.0.0`), as a container needs. */
   hostname?: string;
   logger?: Logger;
-  /** Per-IP limit on `/auth/*`; default `AUTH_RATE_LIMIT_PER_MINUTE` (30) per minute. */
+  /** Failed sign-in callbacks / bearer tokens per client; default `AUTH_RATE_LIMIT_PER_MINUTE` (30) per minute. */
   authRateLimit?: RateLimitOptions;
+  /** Overrides `config.metrics.port` (`null`: no metrics listener); defaults to `0` when `port` is `0` (tests). */
+  metricsPort?: number | null;
 }
 
 /** A listening dashboard. */
 export interface RunningDashboard {
   /** Where the server listens locally, e.g. `http://localhost:3000` (users open `config.appBaseUrl`). */
   url: string;
+  /** Where `/metrics` is served on its own port (`null` when METRICS_TOKEN keeps it on the app port). */
+  metricsUrl: string | null;
   /** Stops the session purge and the server (dropping keep-alive connections), then closes the stores; idempotent. */
   close(): Promise<void>;
 }
@@ -48,7 +54,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     onBusError: (err: Error) => logger.warn({ error: err.name, code: (err as { code?: unknown }).code }, 'session-event bus connection lost; reconnecting'),
   });
   try {
-    const { app } = await assembleApp(config, stores, {
+    const { app, deps } = await assembleApp(config, stores, {
       logger,
       directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
@@ -59,16 +65,22 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://localhost:${boundPort}`;
     logger.info({ url, appBaseUrl: config.appBaseUrl }, 'dashboard listening');
+    const metricsPort = options.metricsPort !== undefined ? options.metricsPort : port === 0 ? 0 : config.metrics.port;
+    const metricsServer = metricsPort === null ? null : await startMetricsServer(deps.metrics, metricsPort, options.hostname);
     const stopPurge = schedulePurge(stores.sessions, {
+      audit: { log: stores.audit, retentionDays: config.auditRetentionDays },
       onError: (err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'session purge failed'),
     });
 
     let closing: Promise<void> | undefined;
     return {
       url,
+      metricsUrl: metricsServer?.url ?? null,
       close() {
         closing ??= (async () => {
           stopPurge();
+          await metricsServer?.close();
+          await (deps.audit as Partial<AggregatingAuditLog>).flush?.();
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             // Keep-alive connections would hold close() open until they time out.
@@ -97,7 +109,7 @@ export async function assembleApp(
   options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'>,
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const metrics = createMetrics(stores.sessions);
-  const audit = metrics.countAuditEvents(stores.audit);
+  const audit = aggregateAnonymousRepeats(metrics.countAuditEvents(stores.audit), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });
   const auth = await createAuth(config, {
     sessions: stores.sessions,
     audit,

@@ -58,8 +58,17 @@ const clientAddresses = new WeakMap<Request, string>();
 export function resolveClientAddress(peer: string | null | undefined, forwardedFor: string | null | undefined, trustProxyHops: number): string | null {
   if (trustProxyHops <= 0 || !forwardedFor) return peer ?? null;
   const chain = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
-  const client = chain[chain.length - trustProxyHops];
+  const client = withoutPort(chain[chain.length - trustProxyHops]);
   return client && /^[0-9a-fA-F:.]{2,45}$/.test(client) ? client : peer ?? null;
+}
+
+/** `203.0.113.5:4711` → `203.0.113.5`, `[2001:db8::1]:443` → `2001:db8::1`: a port must not make a new client. */
+function withoutPort(entry: string | undefined): string | undefined {
+  if (!entry) return entry;
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(entry);
+  return v4 ? v4[1] : entry;
 }
 
 /**

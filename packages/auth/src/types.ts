@@ -179,6 +179,8 @@ export interface AuditLog extends AuditSink {
   countByDay(type: AuditEventType, since: number): Promise<Array<{ day: string; result: 'success' | 'failure'; count: number }>>;
   /** Failure counts by reason since `since`. */
   countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>>;
+  /** Deletes events recorded before `cutoff` (epoch ms; AUDIT_RETENTION_DAYS); resolves to how many. */
+  purgeBefore?(cutoff: number): Promise<number>;
   close(): Promise<void>;
 }
 

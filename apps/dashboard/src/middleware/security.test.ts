@@ -74,7 +74,7 @@ describe('security headers', () => {
   });
 
   test('the same POST from our own origin is accepted', async () => {
-    const admin = await h.signIn('admin');
+    const admin = await h.signIn('admin', { authAgeSeconds: 5, amr: ['pwd', 'otp', 'mfa'] });
     const viewer = await h.signIn('viewer');
     const res = await h.request(`/admin/sessions/${viewer.session.id}/revoke`, {
       method: 'POST',
@@ -104,55 +104,5 @@ describe('HSTS on https', () => {
   test('an https base URL adds Strict-Transport-Security', async () => {
     const res = await h.request('https://gatehouse.example.com/');
     assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=31536000/);
-  });
-});
-
-describe('rate limit on /auth/*', () => {
-  let h: Harness;
-  before(async () => {
-    h = await createHarness({ authRateLimit: { limit: 3, windowMs: 60_000 } });
-  });
-  after(() => h.close());
-
-  test('past the limit, /auth/* answers the friendly 429 page with Retry-After; other pages are not limited', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await h.request('/auth/logout')).status);
-    assert.ok(statuses.slice(0, 3).every((status) => status !== 429), String(statuses));
-    const limited = await h.request('/auth/login');
-    assert.equal(limited.status, 429);
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-    assert.match(await limited.text(), /Too many sign-in attempts/);
-    assert.match(limited.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-    assert.equal((await h.request('/')).status, 200);
-  });
-});
-
-describe('rate limit behind a reverse proxy (TRUST_PROXY_HOPS)', () => {
-  const xff = (chain: string) => ({ headers: { 'X-Forwarded-For': chain } });
-
-  test('with one trusted hop, each client address the proxy saw has its own budget', async () => {
-    const h = await createHarness({ env: { TRUST_PROXY_HOPS: '1' }, authRateLimit: { limit: 2, windowMs: 60_000 } });
-    try {
-      for (let i = 0; i < 2; i++) assert.notEqual((await h.request('/auth/logout', xff('198.51.100.7'))).status, 429);
-      assert.equal((await h.request('/auth/logout', xff('198.51.100.7'))).status, 429);
-      // Another person behind the same Ingress is not locked out…
-      assert.notEqual((await h.request('/auth/logout', xff('198.51.100.8'))).status, 429);
-      // …and the first cannot escape by prepending addresses: only the proxy's own entry counts.
-      assert.equal((await h.request('/auth/logout', xff('203.0.113.99, 198.51.100.7'))).status, 429);
-    } finally {
-      await h.close();
-    }
-  });
-
-  test('with no trusted hop (the default), X-Forwarded-For is ignored', async () => {
-    const h = await createHarness({ authRateLimit: { limit: 2, windowMs: 60_000 } });
-    try {
-      assert.equal(h.config.trustProxyHops, 0);
-      for (const client of ['198.51.100.1', '198.51.100.2']) assert.notEqual((await h.request('/auth/logout', xff(client))).status, 429);
-      assert.equal((await h.request('/auth/logout', xff('198.51.100.3'))).status, 429);
-    } finally {
-      await h.close();
-    }
   });
 });

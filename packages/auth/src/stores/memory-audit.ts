@@ -86,5 +86,12 @@ export class MemoryAuditLog implements AuditLog {
     return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || compare(a.reason, b.reason));
   }
 
+  async purgeBefore(cutoff: number): Promise<number> {
+    const kept = this.#events.filter((event) => event.at >= cutoff);
+    const purged = this.#events.length - kept.length;
+    this.#events.splice(0, this.#events.length, ...kept);
+    return purged;
+  }
+
   async close(): Promise<void> {}
 }

@@ -14,7 +14,7 @@ const tableIn = (qualifier: string) => `${qualifier}auth_audit_events`;
 export class PostgresAuditLog implements AuditLog {
   readonly #pool: pg.Pool;
   readonly #table: string;
-  readonly #sql: Record<'insert' | 'countByDay' | 'countFailuresByReason', string>;
+  readonly #sql: Record<'insert' | 'countByDay' | 'countFailuresByReason' | 'purge', string>;
   #closed = false;
 
   private constructor(pool: pg.Pool, qualifier: string) {
@@ -28,6 +28,7 @@ export class PostgresAuditLog implements AuditLog {
       countByDay: `SELECT to_char(DATE '1970-01-01' + (at / 86400000)::int, 'YYYY-MM-DD') AS day, result, COUNT(*) AS count
          FROM ${table} WHERE type = $1 AND at >= $2
          GROUP BY 1, result ORDER BY 1, result COLLATE "C"`,
+      purge: `DELETE FROM ${table} WHERE at < $1`,
       countFailuresByReason: `SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count
          FROM ${table} WHERE result = 'failure' AND at >= $1
          GROUP BY 1 ORDER BY 2 DESC, COALESCE(reason, 'unknown') COLLATE "C"`,
@@ -62,6 +63,11 @@ export class PostgresAuditLog implements AuditLog {
   async countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>> {
     const rows = await this.#query<{ reason: string; count: string }>(this.#sql.countFailuresByReason, [since]);
     return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }));
+  }
+
+  async purgeBefore(cutoff: number): Promise<number> {
+    if (this.#closed) throw new Error('PostgresAuditLog is closed');
+    return (await this.#pool.query(this.#sql.purge, [cutoff])).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

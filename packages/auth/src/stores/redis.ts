@@ -170,6 +170,14 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
   }
 
   /**
+   * This store's connection and key prefix, for counters of the app that must be shared the same
+   * way (the sign-in rate limits, `stores/counters.ts`); closed with the store.
+   */
+  get shared(): { redis: Redis; keyPrefix: string } {
+    return { redis: this.#redis, keyPrefix: this.#prefix };
+  }
+
+  /**
    * Connects to `redis://…` / `rediss://…` and checks the server answers. Rejects with the
    * client's error (after stopping its reconnect loop) when it cannot connect; `openStores`
    * turns that into a start-up message.

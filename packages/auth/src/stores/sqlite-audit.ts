@@ -15,6 +15,7 @@ export class SqliteAuditLog implements AuditLog {
   readonly #insert: StatementSync;
   readonly #byDay: StatementSync;
   readonly #byReason: StatementSync;
+  readonly #purge: StatementSync;
   // One prepared statement per combination of filters used (at most 2^7).
   readonly #queries = new Map<string, StatementSync>();
   #closed = false;
@@ -26,6 +27,7 @@ export class SqliteAuditLog implements AuditLog {
     this.#byDay = db.prepare(
       "SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, result, COUNT(*) AS count FROM auth_audit_events WHERE type = ? AND at >= ? GROUP BY day, result ORDER BY day, result",
     );
+    this.#purge = db.prepare('DELETE FROM auth_audit_events WHERE at < ?');
     this.#byReason = db.prepare(
       "SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count FROM auth_audit_events WHERE result = 'failure' AND at >= ? GROUP BY 1 ORDER BY count DESC, reason",
     );
@@ -53,6 +55,10 @@ export class SqliteAuditLog implements AuditLog {
 
   async countFailuresByReason(since: number): Promise<Array<{ reason: string; count: number }>> {
     return (this.#byReason.all(since) as unknown as Array<{ reason: string; count: number }>).map((row) => ({ reason: row.reason, count: Number(row.count) }));
+  }
+
+  async purgeBefore(cutoff: number): Promise<number> {
+    return Number(this.#purge.run(cutoff).changes);
   }
 
   async close(): Promise<void> {

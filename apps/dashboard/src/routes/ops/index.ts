@@ -1,8 +1,9 @@
 /**
  * Operator endpoints: liveness (`/healthz`), readiness (`/readyz`: session store and IdP) and
- * Prometheus metrics (`/metrics`). JSON, no session needed, never cached.
+ * Prometheus metrics (`/metrics`, on this port only with METRICS_TOKEN). JSON, no session needed, never cached.
  * @see ARCHITECTURE.md "Routes"
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
 
@@ -21,7 +22,7 @@ async function check(name: string, work: () => Promise<boolean>): Promise<{ name
   }
 }
 
-/** `/healthz`, `/readyz`, `/metrics`. */
+/** `/healthz`, `/readyz`, and `/metrics` (404 here unless METRICS_TOKEN is set, then bearer-protected). */
 export function opsRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -37,7 +38,13 @@ export function opsRoutes(deps: AppDeps): Hono {
     return c.json(body, ready ? 200 : 503);
   });
 
+  // On the app port only behind METRICS_TOKEN; otherwise it lives on its own port (metrics-server.ts).
+  const token = deps.config.metrics.token;
+  const expected = token === null ? null : createHash('sha256').update(`Bearer ${token}`).digest();
   app.get('/metrics', async (c) => {
+    if (!expected) return c.json({ error: { code: 'NOT_FOUND', message: 'Metrics are served on METRICS_PORT.' } }, 404);
+    const given = createHash('sha256').update(c.req.header('authorization') ?? '').digest();
+    if (!timingSafeEqual(given, expected)) return c.json({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' } }, 401, { 'WWW-Authenticate': 'Bearer' });
     const text = await deps.metrics.registry.metrics();
     return c.body(text, 200, { 'Content-Type': deps.metrics.registry.contentType });
   });

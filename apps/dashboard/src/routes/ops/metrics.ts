@@ -16,6 +16,10 @@ export interface AppMetrics {
   middleware: MiddlewareHandler;
   /** Wraps an audit log so every recorded event also increments `gatehouse_auth_events_total`. */
   countAuditEvents(log: AuditLog): AuditLog;
+  /** Counts a request the sign-in limits refused (`gatehouse_auth_rate_limited_total`). */
+  countLimited(what: 'callback' | 'login' | 'bearer'): void;
+  /** Counts audit events folded into an aggregated row (`gatehouse_audit_events_aggregated_total`). */
+  countAggregated(type: string, reason: string | undefined): void;
 }
 
 /** Keeps label values bounded: reasons are `[a-z0-9_]` codes, anything else is folded. */
@@ -48,6 +52,18 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
     labelNames: ['type', 'result', 'reason'] as const,
     registers: [registry],
   });
+  const limited = new Counter({
+    name: 'gatehouse_auth_rate_limited_total',
+    help: 'Requests refused by the sign-in limits: failed callbacks, abandoned logins, failed bearer tokens (per client).',
+    labelNames: ['what'] as const,
+    registers: [registry],
+  });
+  const aggregated = new Counter({
+    name: 'gatehouse_audit_events_aggregated_total',
+    help: 'Repeated unauthenticated audit events folded into one row per client and window instead of a row each.',
+    labelNames: ['type', 'reason'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'gatehouse_active_sessions',
     help: 'Unexpired sessions in the session store.',
@@ -75,6 +91,12 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
         duration.observe({ method, route }, (performance.now() - started) / 1000);
       }
     },
+    countLimited(what) {
+      limited.inc({ what });
+    },
+    countAggregated(type, reason) {
+      aggregated.inc({ type: label(type), reason: label(reason) });
+    },
     countAuditEvents(log) {
       const record = async (event: AuditEvent) => {
         await log.record(event);
@@ -85,6 +107,7 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
         query: (query) => log.query(query),
         countByDay: (type, since) => log.countByDay(type, since),
         countFailuresByReason: (since) => log.countFailuresByReason(since),
+        ...(log.purgeBefore ? { purgeBefore: (cutoff: number) => log.purgeBefore!(cutoff) } : {}),
         close: () => log.close(),
       };
     },

@@ -1,0 +1,163 @@
+// The sign-in limits: an office behind one address signs in; abusive traffic (failed callbacks,
+// abandoned logins, bad bearer tokens) is limited per client, and stored transactions stay bounded.
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { MemoryLimitCounters, RedisLimitCounters } from '@gatehouse/auth/stores/counters';
+import { CookieJar, completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { createHarness, type Harness } from '../testing/harness.ts';
+import { clientKey } from './rate-limit.tsx';
+
+const from = (address: string, cookie?: string) => ({ headers: { 'X-Forwarded-For': address }, ...(cookie ? { cookie } : {}) });
+
+/** Login transactions in the harness's SQLite store. */
+function storedTransactions(h: Harness): number {
+  const db = new DatabaseSync(h.config.databaseUrl.replace(/^file:/, ''), { readOnly: true });
+  try {
+    return Number((db.prepare('SELECT COUNT(*) AS n FROM auth_login_transactions').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+describe('sign-in limits (app + emulator)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({ emulator: true, env: { TRUST_PROXY_HOPS: '1' } });
+  });
+  after(() => h.close());
+
+  /** One complete sign-in from `address`: /auth/login → the emulator (single sign-on with `idp`) → /auth/callback. */
+  async function signIn(address: string, idp: CookieJar): Promise<Response> {
+    const login = await h.request('/auth/login?returnTo=%2Fprofile', from(address));
+    assert.equal(login.status, 302, `login ${login.status}`);
+    const binding = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const { callbackUrl } = await completeSignIn(login.headers.get('location')!, { username: DEMO_USERS.viewer.login, password: DEMO_USERS.viewer.password, jar: idp });
+    return h.request(`${callbackUrl.pathname}${callbackUrl.search}`, from(address, binding));
+  }
+
+  test('a burst of 300 complete sign-ins from one address within a minute succeeds (an office behind one NAT)', async () => {
+    // Regression: a per-IP limit of 30 /auth/* requests a minute turned the office away after 15.
+    const idp = new CookieJar();
+    assert.equal((await signIn('198.51.100.20', idp)).status, 302);
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 30; batch++) {
+      statuses.push(...(await Promise.all(Array.from({ length: 10 }, async () => (await signIn('198.51.100.20', idp)).status))));
+    }
+    assert.equal(statuses.length, 300);
+    assert.deepEqual(statuses.filter((status) => status !== 302), [], 'every callback with a valid login transaction signs in');
+  });
+
+  test('10,000 GET /auth/login from one address leave a bounded number of stored transactions and cost the others nothing', async () => {
+    const before = storedTransactions(h);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 10_000; i++) {
+      const { status } = await h.request('/auth/login', from('203.0.113.66'));
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    const { pendingLoginsPerClient, abandonedLoginsPer10Min } = h.config.rateLimit;
+    assert.ok(storedTransactions(h) - before <= pendingLoginsPerClient, `${storedTransactions(h) - before} stored`);
+    // Once it has abandoned enough logins, the script is refused before anything is stored.
+    assert.equal(statuses.get(302), pendingLoginsPerClient + abandonedLoginsPer10Min);
+    assert.equal(statuses.get(429), 10_000 - pendingLoginsPerClient - abandonedLoginsPer10Min);
+    const limited = await h.request('/auth/login', from('203.0.113.66'));
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.match(await limited.text(), /Too many sign-in attempts/);
+    // Someone else signs in as usual.
+    assert.equal((await signIn('203.0.113.67', new CookieJar())).status, 302);
+  });
+
+  test('failed callbacks are limited per client, but a callback with a valid login transaction is never turned away', async () => {
+    const limit = h.config.rateLimit.authPerMinute;
+    for (let i = 0; i < limit; i++) assert.equal((await h.request(`/auth/callback?code=x&state=forged-${i}`, from('192.0.2.10'))).status, 400);
+    const limited = await h.request('/auth/callback?code=x&state=forged', from('192.0.2.10'));
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    // The same network, a real sign-in: not limited.
+    assert.equal((await signIn('192.0.2.10', new CookieJar())).status, 302);
+    // Another client is not affected.
+    assert.equal((await h.request('/auth/callback?code=x&state=forged', from('192.0.2.11'))).status, 400);
+  });
+
+  test('IPv6 clients are counted by /64 and ports in X-Forwarded-For are ignored', async () => {
+    const limit = h.config.rateLimit.authPerMinute;
+    for (let i = 0; i < limit; i++) {
+      // Every address of one /64, with and without a port: one client.
+      const address = i % 2 === 0 ? `2001:db8:aa:bb::${(i + 1).toString(16)}` : `[2001:db8:aa:bb:${i.toString(16)}::1]:${40000 + i}`;
+      await h.request(`/auth/callback?state=forged-${i}`, from(address));
+    }
+    assert.equal((await h.request('/auth/callback?state=x', from('2001:db8:aa:bb:ffff:ffff:ffff:ffff'))).status, 429);
+    assert.equal((await h.request('/auth/callback?state=x', from('2001:db8:aa:bc::1'))).status, 400, 'the next /64 is someone else');
+    for (let i = 0; i < limit; i++) await h.request(`/auth/callback?state=forged-${i}`, from(`198.51.100.99:${1024 + i}`));
+    assert.equal((await h.request('/auth/callback?state=x', from('198.51.100.99'))).status, 429, 'a port is not a new client');
+  });
+
+  test('bad bearer tokens are limited like failed callbacks, and stop being audited once limited', async () => {
+    const limit = h.config.rateLimit.authPerMinute;
+    const bad = (address: string) => h.request('/api/me', { headers: { 'X-Forwarded-For': address, authorization: 'Bearer not.a.token' } });
+    for (let i = 0; i < limit; i++) assert.equal((await bad('192.0.2.50')).status, 401);
+    const rows = (await h.deps.audit.query({ type: 'access.denied', limit: 1000 })).length;
+    const limited = await bad('192.0.2.50');
+    assert.equal(limited.status, 429);
+    assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'RATE_LIMITED');
+    assert.equal((await h.deps.audit.query({ type: 'access.denied', limit: 1000 })).length, rows);
+    assert.equal((await bad('192.0.2.51')).status, 401);
+  });
+});
+
+describe('client keys', () => {
+  test('IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 by /64', () => {
+    assert.equal(clientKey('203.0.113.5'), '203.0.113.5');
+    assert.equal(clientKey('::ffff:203.0.113.5'), '203.0.113.5');
+    assert.equal(clientKey('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
+    assert.equal(clientKey('2001:0db8:0001:0002::9'), '2001:db8:1:2::/64');
+    assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
+    assert.equal(clientKey('::1'), '0:0:0:0::/64');
+    assert.equal(clientKey(null), 'unknown');
+  });
+});
+
+describe('limit counters', () => {
+  const limits = { perClient: 3, total: 5, ttlMs: 600_000 };
+
+  test('in memory: pending logins bounded per client and in total, oldest evicted first, expired ones dropped', async () => {
+    const counters = new MemoryLimitCounters();
+    const evicted: string[] = [];
+    for (let i = 0; i < 5; i++) evicted.push(...(await counters.addPending('a', `a${i}`, 1000 + i, limits)).map((login) => login.state));
+    assert.deepEqual(evicted, ['a0', 'a1']);
+    for (let i = 0; i < 3; i++) evicted.push(...(await counters.addPending('b', `b${i}`, 2000 + i, limits)).map((login) => login.state));
+    assert.deepEqual(evicted, ['a0', 'a1', 'a2']);
+    assert.equal(await counters.pendingCount(), 5);
+    assert.equal(await counters.takePending('b1'), true);
+    assert.equal(await counters.takePending('b1'), false);
+    const late = await counters.addPending('c', 'c0', 1000 + limits.ttlMs + 10, limits);
+    assert.deepEqual(late.map((login) => [login.state, login.why]), [['a3', 'expired'], ['a4', 'expired']]);
+  });
+
+  test('in Redis: two instances share the counts and the pending logins', async () => {
+    const prefix = `gatehouse-test:limits:${process.pid}:${Date.now()}:`;
+    const one = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const two = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await Promise.all([one.connect(), two.connect()]).catch((err: unknown) => assert.fail(`Redis on 127.0.0.1:6379 is needed for this test (apt-get install redis-server): ${String(err)}`));
+      const a = new RedisLimitCounters(one, prefix);
+      const b = new RedisLimitCounters(two, prefix);
+      await a.hit('failed:x', 60_000, 5_000);
+      await b.hit('failed:x', 60_000, 6_000);
+      assert.equal((await a.peek('failed:x', 60_000, 7_000)).count, 2);
+      assert.equal((await a.peek('failed:x', 60_000, 61_000)).count, 0, 'a new window');
+      const evicted: string[] = [];
+      for (let i = 0; i < 4; i++) evicted.push(...(await (i % 2 ? a : b).addPending('client', `s${i}`, 10_000 + i, limits)).map((login) => login.state));
+      assert.deepEqual(evicted, ['s0']);
+      assert.equal(await b.takePending('s2'), true);
+      assert.equal(await a.takePending('s2'), false);
+      assert.equal(await a.pendingCount('client'), 2);
+    } finally {
+      const keys = await one.keys(`${prefix}*`).catch(() => []);
+      if (keys.length) await one.del(...keys);
+      one.disconnect();
+      two.disconnect();
+    }
+  });
+});
