@@ -100,7 +100,7 @@ describe('Helm chart: rendered by deploy/helm/render-check', () => {
     assert.equal(single.session.cookieName, '__Host-gatehouse');
     const ha = appConfig((await render('ci/ha-redis-values.yaml')).manifests, {
       OKTA_CLIENT_SECRET: 'client-secret-from-the-existing-secret',
-      SESSION_SECRET: 'x'.repeat(48),
+      SESSION_SECRET: 'chart-render-session-secret-0123456789-abcdefghij',
       OKTA_API_TOKEN: '00real-looking-api-token',
       DATABASE_URL: 'postgres://gatehouse:pw@postgres:5432/gatehouse',
       REDIS_URL: 'redis://redis:6379/0',

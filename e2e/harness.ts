@@ -48,7 +48,7 @@ export async function startStack(): Promise<Stack> {
     ...process.env,
     GATEHOUSE_DATA_DIR: dataDir,
     DATABASE_URL: `file:${path.join(dataDir, 'gatehouse.db')}`,
-    SESSION_SECRET: 'e2e-session-secret-at-least-32-characters-long',
+    SESSION_SECRET: 'e2e-session-secret-at-least-32-characters-long-0123456789',
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     // A dozen sign-ins from one address within a minute is this suite, not an attack.

@@ -16,8 +16,11 @@ const MAX_KEYS = 10_000;
 
 interface Pending {
   event: AuditEvent;
+  windowStart: number;
   windowEnd: number;
   repeated: number;
+  /** When the latest repeat happened: the aggregated row's time. */
+  lastAt: number;
 }
 
 /** Options of {@link aggregateAnonymousRepeats}. */
@@ -49,7 +52,7 @@ export function aggregateAnonymousRepeats(log: AuditLog, options: AggregateOptio
       if (entry.repeated === 0) continue;
       await log.record({
         ...entry.event,
-        at: Math.min(entry.windowEnd, at),
+        at: entry.lastAt,
         detail: { ...(entry.event.detail ?? {}), repeated: entry.repeated, windowSeconds: Math.round(windowMs / 1000) },
       });
     }
@@ -67,14 +70,18 @@ export function aggregateAnonymousRepeats(log: AuditLog, options: AggregateOptio
       let key = `${event.type}|${event.result}|${event.reason ?? ''}|${event.ip ?? ''}`;
       if (!open.has(key) && open.size >= MAX_KEYS) key = `${event.type}|${event.result}|${event.reason ?? ''}|*`;
       const entry = open.get(key);
-      if (entry && entry.windowEnd > at) {
+      // Only repeats inside the window: an event recorded with an older time is not folded into it.
+      if (entry && at >= entry.windowStart && at < entry.windowEnd) {
         entry.repeated += 1;
+        entry.lastAt = Math.max(entry.lastAt, at);
         options.onAggregated?.(event);
         return;
       }
+      // An event with a time outside a window still open (recorded late): as is, the window stays.
+      if (entry && entry.windowEnd > now()) return log.record(event);
       await writeFinished(false);
       // Only what every repeat shares is kept for the aggregated row (no per-request detail).
-      open.set(key, { event: { type: event.type, result: event.result, ...(event.reason ? { reason: event.reason } : {}), ...(key.endsWith('|*') || !event.ip ? {} : { ip: event.ip }) }, windowEnd: at + windowMs, repeated: 0 });
+      open.set(key, { event: { type: event.type, result: event.result, ...(event.reason ? { reason: event.reason } : {}), ...(key.endsWith('|*') || !event.ip ? {} : { ip: event.ip }) }, windowStart: at, windowEnd: at + windowMs, repeated: 0, lastAt: at });
       return log.record(event);
     },
     query: (query) => log.query(query),

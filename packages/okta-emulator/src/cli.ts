@@ -16,7 +16,8 @@ const USAGE = `Usage:
   --port      listen port (default 9000)
   --host      listen address (default 127.0.0.1)
   --seed      directory seed JSON, used when the data directory is new (default: demo seed)
-  --data-dir  where the directory, signing keys and sessions are kept (default ./data/okta-emulator)`;
+  --data-dir  where the directory, signing keys and sessions are kept (default ./data/okta-emulator)
+  --hook-host a host name Event Hook verification may call besides loopback (repeatable)`;
 
 const logger: EmulatorLogger = {
   info: (message) => console.log(`${new Date().toISOString()} info  ${message}`),
@@ -38,6 +39,7 @@ function parse() {
         host: { type: 'string', default: '127.0.0.1' },
         seed: { type: 'string' },
         'data-dir': { type: 'string', default: './data/okta-emulator' },
+        'hook-host': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     host: values.host,
     dataDir,
     ...(values.seed ? { seed: values.seed } : {}),
+    eventHookHosts: values['hook-host'],
     logger,
   });
   console.log(`${demoBanner(emulator, values.seed ? { seedPath: values.seed } : {})}\nPress Ctrl+C to stop.\n`);

@@ -40,6 +40,11 @@ export interface EmulatorOptions {
   keyGraceSeconds?: number;
   /** Event hook retry delays (tests shorten them). */
   hookRetryDelaysMs?: number[];
+  /**
+   * Host names Event Hook verification may call besides loopback (`localhost`, `127.0.0.1`,
+   * `::1`); default none, so a registered hook cannot make the emulator call into a network.
+   */
+  eventHookHosts?: string[];
   logger?: EmulatorLogger;
 }
 
@@ -75,6 +80,19 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
       resolvePort((server.address() as AddressInfo).port);
     });
   });
+}
+
+/**
+ * Whether `host` (a `Host` header) names this emulator: its public URL's host, or loopback on any
+ * port. Anything else is a DNS-rebinding page or a misdirected request and gets no answer, so a
+ * web page cannot drive the Management API with the public demo token.
+ */
+export function isOwnHost(host: string | undefined, publicUrl: string): boolean {
+  if (!host) return false;
+  const own = new URL(publicUrl);
+  if (host.toLowerCase() === own.host.toLowerCase()) return true;
+  const name = URL.parse(`http://${host}`)?.hostname.toLowerCase();
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || (name?.endsWith('.localhost') ?? false);
 }
 
 function startsWithSegment(path: string, prefix: string): boolean {
@@ -178,7 +196,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // overrideGlobalObjects: false keeps Node's own Request/Response for everything else in the process.
   const listenerOptions = { overrideGlobalObjects: false };
   const management = getRequestListener(
-    createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken, logError: (message) => logger.error(message) }).fetch,
+    createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken, eventHookHosts: options.eventHookHosts ?? [], logError: (message) => logger.error(message) }).fetch,
     listenerOptions,
   );
   const signIn = getRequestListener(
@@ -194,6 +212,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!isOwnHost(req.headers.host, url)) {
+      // 421 Misdirected Request (RFC 9110 §15.5.20): this server does not answer for that name.
+      res.statusCode = 421;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(oktaErrorBody('E0000015', 'You do not have permission to access the feature you are requesting')));
+      return;
+    }
     const dispatch = (): Promise<void> | void => {
       if (startsWithSegment(path, '/api/v1')) return management(req, res);
       if (startsWithSegment(path, '/signin')) return signIn(req, res);

@@ -99,7 +99,6 @@ export const SECRET_VARIABLES = [
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
   'REDIS_URL',
-  'METRICS_TOKEN',
 ] as const;
 
 /**

@@ -4,7 +4,7 @@ import { parseSetCookie } from 'cookie';
 import { parseConfig } from '../config/schema.ts';
 import { parseCookies, serializeCookie, sessionCookie } from './cookie.ts';
 
-const secret = 's'.repeat(40);
+const secret = 'cookie-test-session-secret-0123456789-abcdefghij';
 const https = parseConfig({ NODE_ENV: 'production', OKTA_ISSUER: 'https://dev-1.okta.com/oauth2/default', OKTA_CLIENT_ID: 'id', OKTA_CLIENT_SECRET: 'secret', SESSION_SECRET: secret, APP_BASE_URL: 'https://gatehouse.example.com' });
 const loopback = parseConfig({ NODE_ENV: 'test', SESSION_SECRET: secret, APP_BASE_URL: 'http://localhost:3000' });
 

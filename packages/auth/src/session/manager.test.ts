@@ -165,9 +165,9 @@ for (const [name, open] of stores) {
       const { store } = open();
       const before = await createSessionManager(config, store);
       const { session } = await before.create(input());
-      const rotated = await createSessionManager(parseConfig({ NODE_ENV: 'test', SESSION_SECRET: `${'n'.repeat(40)},${SECRET}` }), store);
+      const rotated = await createSessionManager(parseConfig({ NODE_ENV: 'test', SESSION_SECRET: `new-session-secret-0123456789-abcdefghijklm,${SECRET}` }), store);
       assert.deepEqual(await rotated.readTokens(session), tokens);
-      const unrelated = await createSessionManager(parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'u'.repeat(40) }), store);
+      const unrelated = await createSessionManager(parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'unrelated-session-secret-0123456789-abcdefghij' }), store);
       await assert.rejects(unrelated.readTokens(session));
       await store.close();
     });

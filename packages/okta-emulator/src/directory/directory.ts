@@ -38,6 +38,12 @@ export interface CreateUserInput {
 }
 
 /**
+ * 10 wrong passwords or codes in a row lock the account: Okta's default password policy.
+ * @see https://support.okta.com/help/s/article/When-does-the-MFA-Lockout-Counter-reset
+ */
+export const LOCKOUT_THRESHOLD = 10;
+
+/**
  * The emulated org's directory, in memory and persisted to `<dataDir>/directory.json` after
  * every change. Emits `'event'` with a {@link DirectoryEvent} for every change, which Event
  * Hooks deliver. Getters return copies: change the directory only through its methods.
@@ -51,6 +57,8 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   readonly #users: UserIndex;
   readonly #groups = new Map<string, DirectoryGroup>();
   readonly #members = new Map<string, Set<string>>();
+  // Wrong passwords or codes in a row, per user id; in memory (a restart forgives, a lock stays).
+  readonly #failedAttempts = new Map<string, number>();
   #closed = false;
 
   private constructor(dataDir: string, state: DirectoryState) {
@@ -113,9 +121,10 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     return checkPassword(this.#users.get(user.id)?.passwordHash ?? null, password);
   }
 
-  /** Note a successful sign-in (`lastLogin`). */
+  /** Note a successful sign-in (`lastLogin`); the failed attempts start again from zero. */
   recordLogin(userId: string): void {
     const user = this.#requireUser(userId);
+    this.#failedAttempts.delete(user.id);
     user.lastLogin = new Date().toISOString();
     this.#save();
   }
@@ -195,6 +204,35 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   /** Okta's suspend: ACTIVE → SUSPENDED. */
   suspendUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
     return this.#lifecycle(id, 'suspend', actor);
+  }
+
+  /** Okta's unlock: LOCKED_OUT → ACTIVE, and the failed attempts start again from zero. */
+  unlockUser(id: string, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
+    const unlocked = this.#lifecycle(id, 'unlock', actor);
+    this.#failedAttempts.delete(unlocked.id);
+    return unlocked;
+  }
+
+  /**
+   * Notes a wrong password or code for an ACTIVE user; the {@link LOCKOUT_THRESHOLD}th in a row
+   * locks the account (LOCKED_OUT) as Okta's default password policy does. Returns whether it is now locked.
+   */
+  recordFailedSignIn(userId: string): boolean {
+    const user = this.#requireUser(userId);
+    if (user.status !== 'ACTIVE') return user.status === 'LOCKED_OUT';
+    const failures = (this.#failedAttempts.get(user.id) ?? 0) + 1;
+    if (failures < LOCKOUT_THRESHOLD) {
+      this.#failedAttempts.set(user.id, failures);
+      return false;
+    }
+    this.#failedAttempts.delete(user.id);
+    const now = new Date().toISOString();
+    user.status = 'LOCKED_OUT';
+    user.statusChanged = now;
+    user.lastUpdated = now;
+    this.#save();
+    this.#emit('user.account.lock', SYSTEM_ACTOR, [userTarget(user)]);
+    return true;
   }
 
   /** Okta's unsuspend: SUSPENDED → ACTIVE. */

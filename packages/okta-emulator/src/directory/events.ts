@@ -20,6 +20,8 @@ export const DIRECTORY_EVENT_MESSAGES = {
   'user.lifecycle.deactivate': 'Deactivate Okta user',
   'user.lifecycle.suspend': 'Suspend Okta user',
   'user.lifecycle.unsuspend': 'Unsuspend Okta user',
+  'user.account.lock': 'Max sign in attempts exceeded',
+  'user.account.unlock_by_admin': 'Unlock user account by admin',
   'user.lifecycle.delete.initiated': 'Delete Okta user',
   'user.account.update_profile': 'Update user profile for Okta',
   'group.user_membership.add': 'Add user to group membership',

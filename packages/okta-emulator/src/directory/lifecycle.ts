@@ -3,7 +3,7 @@ import type { DirectoryEventType } from './events.ts';
 import type { DirectoryUser, UserStatus } from './types.ts';
 
 /** The lifecycle operations of Okta's User Lifecycle API that the emulator models. */
-export type LifecycleOperation = 'activate' | 'deactivate' | 'suspend' | 'unsuspend';
+export type LifecycleOperation = 'activate' | 'deactivate' | 'suspend' | 'unsuspend' | 'unlock';
 
 /** The message Okta gives for operations a DEPROVISIONED user does not allow. */
 export const NOT_ALLOWED_IN_STATUS_MESSAGE = "This operation is not allowed in the user's current status.";
@@ -15,6 +15,7 @@ export const NOT_ALLOWED_IN_STATUS_MESSAGE = "This operation is not allowed in t
  * - deactivate: any status but DEPROVISIONED → DEPROVISIONED; else E0000038
  * - suspend: ACTIVE → SUSPENDED; else E0000001 "Cannot suspend a user that is not active"
  * - unsuspend: SUSPENDED → ACTIVE; else E0000001 "Cannot unsuspend a user that is not suspended"
+ * - unlock: LOCKED_OUT → ACTIVE; else E0000038
  * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserLifecycle/
  */
 export function lifecycleTransition(
@@ -40,5 +41,8 @@ export function lifecycleTransition(
         throw new DirectoryError('CANNOT_UNSUSPEND', 'Api validation failed: status', { causes: ['Cannot unsuspend a user that is not suspended'] });
       }
       return { status: 'ACTIVE', eventType: 'user.lifecycle.unsuspend' };
+    case 'unlock':
+      if (user.status !== 'LOCKED_OUT') throw new DirectoryError('NOT_ALLOWED_IN_STATUS', NOT_ALLOWED_IN_STATUS_MESSAGE);
+      return { status: 'ACTIVE', eventType: 'user.account.unlock_by_admin' };
   }
 }

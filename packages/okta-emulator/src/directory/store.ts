@@ -35,7 +35,7 @@ const stateSchema = z.object({
   users: z.array(
     z.object({
       id: z.string().min(1),
-      status: z.enum(['STAGED', 'PROVISIONED', 'ACTIVE', 'SUSPENDED', 'DEPROVISIONED']),
+      status: z.enum(['STAGED', 'PROVISIONED', 'ACTIVE', 'SUSPENDED', 'LOCKED_OUT', 'DEPROVISIONED']),
       created: date,
       activated: nullableDate,
       statusChanged: nullableDate,

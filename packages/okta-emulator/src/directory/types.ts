@@ -5,7 +5,7 @@
  */
 
 /** Okta user lifecycle statuses the emulator models. */
-export type UserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'DEPROVISIONED';
+export type UserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'LOCKED_OUT' | 'DEPROVISIONED';
 
 /**
  * An Okta user profile: the base attributes every user has, plus any custom ones.

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { EventHook } from '../directory/types.ts';
 import { describeFailure, HOOK_TIMEOUT_MS, hookHeaders } from './request.ts';
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
 /**
  * Okta's one-time verification: a GET to the hook URL with a random
  * `X-Okta-Verification-Challenge` header, which the endpoint must echo back as
@@ -10,8 +12,13 @@ import { describeFailure, HOOK_TIMEOUT_MS, hookHeaders } from './request.ts';
  */
 export async function verifyEventHookEndpoint(
   hook: Pick<EventHook, 'url' | 'headers' | 'authScheme'>,
-  options: { fetch?: typeof fetch } = {},
+  options: { fetch?: typeof fetch; allowedHosts?: string[] } = {},
 ): Promise<{ verified: true } | { verified: false; reason: string }> {
+  const host = URL.parse(hook.url)?.hostname.toLowerCase() ?? '';
+  // Only this machine, or hosts the emulator was told about: a hook must not turn it into a scanner of its network.
+  if (!LOOPBACK_NAMES.has(host) && !(options.allowedHosts ?? []).some((allowed) => allowed.toLowerCase() === host)) {
+    return { verified: false, reason: `${host} is neither loopback nor one of the emulator's eventHookHosts (--hook-host)` };
+  }
   const challenge = randomBytes(24).toString('base64url');
   let response: Response;
   try {

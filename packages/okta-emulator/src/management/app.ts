@@ -17,6 +17,8 @@ export interface ManagementAppOptions {
   verifyOrgAccessToken: VerifyOrgAccessToken;
   /** The fetch used for event hook verification requests. */
   fetch?: typeof fetch;
+  /** Host names event hook verification may call besides loopback. */
+  eventHookHosts?: string[];
   /** Where unexpected failures are reported (the emulator's logger); default: nowhere. */
   logError?: (message: string) => void;
 }
@@ -48,7 +50,7 @@ export function createManagementApp(directory: Directory, options: ManagementApp
 
   userRoutes(app, directory, orgUrl);
   groupRoutes(app, directory, orgUrl);
-  eventHookRoutes(app, directory, orgUrl, { fetch: options.fetch });
+  eventHookRoutes(app, directory, orgUrl, { fetch: options.fetch, allowedHosts: options.eventHookHosts ?? [] });
 
   // A route rather than notFound(): it must also answer when this app is mounted in another.
   app.all('/api/v1/*', (c) => c.json(errorBody('E0000007', `Not found: Resource not found: ${c.req.path} (Endpoint)`), 404));

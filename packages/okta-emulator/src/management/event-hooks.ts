@@ -54,7 +54,7 @@ function hookInput(body: z.infer<typeof createBody>): CreateEventHookInput {
 }
 
 /** Event hooks: list, create, replace, get, delete, verify, activate, deactivate. */
-export function eventHookRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string, options: { fetch?: typeof fetch }): void {
+export function eventHookRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string, options: { fetch?: typeof fetch; allowedHosts?: string[] }): void {
   const requireHook = (id: string): EventHook => {
     const hook = directory.eventHooks.get(id);
     if (!hook) throw notFound(id, 'EventHook');

@@ -11,6 +11,7 @@ const LIFECYCLE_LINKS: Record<DirectoryUser['status'], string[]> = {
   PROVISIONED: ['reactivate', 'deactivate'],
   ACTIVE: ['suspend', 'deactivate'],
   SUSPENDED: ['unsuspend', 'deactivate'],
+  LOCKED_OUT: ['unlock', 'deactivate'],
   DEPROVISIONED: ['activate'],
 };
 

@@ -156,6 +156,7 @@ export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUr
     else if (action === 'deactivate') directory.deactivateUser(user.id, principal.actor);
     else if (action === 'suspend') directory.suspendUser(user.id, principal.actor);
     else if (action === 'unsuspend') directory.unsuspendUser(user.id, principal.actor);
+    else if (action === 'unlock') directory.unlockUser(user.id, principal.actor);
     else throw notFound(action, 'LifecycleOperation');
     // Okta answers lifecycle operations with an empty object (no activation token: with
     // `sendEmail=false` Okta would return one, but the emulator has no activation flow).

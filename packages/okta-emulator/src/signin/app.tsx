@@ -33,6 +33,8 @@ const UNABLE = 'Unable to sign in';
 const STATUS_MESSAGES: Partial<Record<DirectoryUser['status'], string>> = {
   SUSPENDED: 'Your account is suspended. Contact your administrator.',
   DEPROVISIONED: 'Your account is deactivated. Contact your administrator.',
+  // Okta's wording for an account locked by too many failed sign-in attempts.
+  LOCKED_OUT: 'Your account is locked. Please contact your administrator.',
 };
 
 // Pages carry no script and must not be framed (clickjacking of the password form).
@@ -160,7 +162,11 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
     const user = login ? directory.getUser(login) : null;
     // The check runs even for unknown users so timing does not tell which logins exist.
     const passwordOk = directory.verifyPassword(user ?? PLACEHOLDER_USER, password) && user !== null;
-    if (!user || !passwordOk) return refuse(UNABLE, 401);
+    if (!user || !passwordOk) {
+      // The 10th wrong password in a row locks the account (Okta's default policy) and says so.
+      if (user && directory.recordFailedSignIn(user.id)) return refuse(STATUS_MESSAGES.LOCKED_OUT!, 403);
+      return refuse(UNABLE, 401);
+    }
     if (user.status !== 'ACTIVE') return refuse(STATUS_MESSAGES[user.status] ?? UNABLE, 403);
 
     const acrValues = interaction.params['acr_values'];
@@ -185,10 +191,12 @@ export function createSignInApp(options: SignInOptions): Hono<Env> {
     const user = directory.getUser(pending.accountId);
     if (!user || user.status !== 'ACTIVE' || !user.totp) return expired(c);
     if (!verifyTotp(user.totp.secret, form['code'] ?? '')) {
+      // Wrong codes count towards the lockout like wrong passwords.
+      const locked = directory.recordFailedSignIn(user.id);
       return page(
         c,
-        TotpPage({ action: `/signin/${interaction.uid}/totp`, csrf: csrfFor(interaction), login: user.profile.login, error: 'Invalid code. Try again.' }),
-        401,
+        TotpPage({ action: `/signin/${interaction.uid}/totp`, csrf: csrfFor(interaction), login: user.profile.login, error: locked ? STATUS_MESSAGES.LOCKED_OUT! : 'Invalid code. Try again.' }),
+        locked ? 403 : 401,
       );
     }
     return finish(c, user, ACR.twoFactors, ['pwd', 'mfa', 'otp']);
