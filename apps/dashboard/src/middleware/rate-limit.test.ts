@@ -3,8 +3,6 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
-import { MemoryLimitCounters, RedisLimitCounters } from '@gatehouse/auth/stores/counters';
 import { CookieJar, completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../testing/harness.ts';
 import { clientKey } from './rate-limit.tsx';
@@ -115,49 +113,5 @@ describe('client keys', () => {
     assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
     assert.equal(clientKey('::1'), '0:0:0:0::/64');
     assert.equal(clientKey(null), 'unknown');
-  });
-});
-
-describe('limit counters', () => {
-  const limits = { perClient: 3, total: 5, ttlMs: 600_000 };
-
-  test('in memory: pending logins bounded per client and in total, oldest evicted first, expired ones dropped', async () => {
-    const counters = new MemoryLimitCounters();
-    const evicted: string[] = [];
-    for (let i = 0; i < 5; i++) evicted.push(...(await counters.addPending('a', `a${i}`, 1000 + i, limits)).map((login) => login.state));
-    assert.deepEqual(evicted, ['a0', 'a1']);
-    for (let i = 0; i < 3; i++) evicted.push(...(await counters.addPending('b', `b${i}`, 2000 + i, limits)).map((login) => login.state));
-    assert.deepEqual(evicted, ['a0', 'a1', 'a2']);
-    assert.equal(await counters.pendingCount(), 5);
-    assert.equal(await counters.takePending('b1'), true);
-    assert.equal(await counters.takePending('b1'), false);
-    const late = await counters.addPending('c', 'c0', 1000 + limits.ttlMs + 10, limits);
-    assert.deepEqual(late.map((login) => [login.state, login.why]), [['a3', 'expired'], ['a4', 'expired']]);
-  });
-
-  test('in Redis: two instances share the counts and the pending logins', async () => {
-    const prefix = `gatehouse-test:limits:${process.pid}:${Date.now()}:`;
-    const one = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    const two = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await Promise.all([one.connect(), two.connect()]).catch((err: unknown) => assert.fail(`Redis on 127.0.0.1:6379 is needed for this test (apt-get install redis-server): ${String(err)}`));
-      const a = new RedisLimitCounters(one, prefix);
-      const b = new RedisLimitCounters(two, prefix);
-      await a.hit('failed:x', 60_000, 5_000);
-      await b.hit('failed:x', 60_000, 6_000);
-      assert.equal((await a.peek('failed:x', 60_000, 7_000)).count, 2);
-      assert.equal((await a.peek('failed:x', 60_000, 61_000)).count, 0, 'a new window');
-      const evicted: string[] = [];
-      for (let i = 0; i < 4; i++) evicted.push(...(await (i % 2 ? a : b).addPending('client', `s${i}`, 10_000 + i, limits)).map((login) => login.state));
-      assert.deepEqual(evicted, ['s0']);
-      assert.equal(await b.takePending('s2'), true);
-      assert.equal(await a.takePending('s2'), false);
-      assert.equal(await a.pendingCount('client'), 2);
-    } finally {
-      const keys = await one.keys(`${prefix}*`).catch(() => []);
-      if (keys.length) await one.del(...keys);
-      one.disconnect();
-      two.disconnect();
-    }
   });
 });
