@@ -107,5 +107,16 @@ export function runAuditLogConformance(name: string, open: () => Promise<AuditLo
         { reason: 'unknown', count: 1 },
       ]);
     });
+
+    it('counts an aggregated row (detail.repeated) as the failures it stands for, and purges by age', async () => {
+      await log.record({ type: 'access.denied', result: 'failure', reason: 'malformed_authorization_header', at: DAY1 + 10 });
+      await log.record({ type: 'access.denied', result: 'failure', reason: 'malformed_authorization_header', at: DAY1 + 20, detail: { repeated: 41, windowSeconds: 60 } });
+      assert.deepEqual(await log.countFailuresByReason(DAY1), [{ reason: 'malformed_authorization_header', count: 43 }]);
+      assert.ok(log.purgeBefore, 'every backend purges by age');
+      const older = (await log.query({ limit: 1000 })).filter((event) => event.at < DAY1 + 15).length;
+      assert.ok(older > 0);
+      assert.equal(await log.purgeBefore(DAY1 + 15), older);
+      assert.ok((await log.query({ limit: 1000 })).every((event) => event.at >= DAY1 + 15));
+    });
   });
 }

@@ -81,7 +81,9 @@ export class MemoryAuditLog implements AuditLog {
     for (const event of this.#events) {
       if (event.result !== 'failure' || event.at < since) continue;
       const reason = event.reason ?? 'unknown';
-      counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      // An aggregated row stands for itself and the repeats folded into it.
+      const repeated = typeof event.detail?.repeated === 'number' ? event.detail.repeated : 0;
+      counts.set(reason, (counts.get(reason) ?? 0) + 1 + repeated);
     }
     return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || compare(a.reason, b.reason));
   }

@@ -29,7 +29,9 @@ export class PostgresAuditLog implements AuditLog {
          FROM ${table} WHERE type = $1 AND at >= $2
          GROUP BY 1, result ORDER BY 1, result COLLATE "C"`,
       purge: `DELETE FROM ${table} WHERE at < $1`,
-      countFailuresByReason: `SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count
+      // An aggregated row (detail.repeated) stands for itself and the repeats folded into it.
+      countFailuresByReason: `SELECT COALESCE(reason, 'unknown') AS reason,
+         SUM(1 + CASE WHEN jsonb_typeof(detail::jsonb -> 'repeated') = 'number' THEN (detail::jsonb ->> 'repeated')::numeric::bigint ELSE 0 END) AS count
          FROM ${table} WHERE result = 'failure' AND at >= $1
          GROUP BY 1 ORDER BY 2 DESC, COALESCE(reason, 'unknown') COLLATE "C"`,
     };

@@ -29,7 +29,7 @@ export class SqliteAuditLog implements AuditLog {
     );
     this.#purge = db.prepare('DELETE FROM auth_audit_events WHERE at < ?');
     this.#byReason = db.prepare(
-      "SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS count FROM auth_audit_events WHERE result = 'failure' AND at >= ? GROUP BY 1 ORDER BY count DESC, reason",
+      "SELECT COALESCE(reason, 'unknown') AS reason, SUM(1 + COALESCE(CAST(json_extract(detail, '$.repeated') AS INTEGER), 0)) AS count FROM auth_audit_events WHERE result = 'failure' AND at >= ? GROUP BY 1 ORDER BY count DESC, reason",
     );
   }
 
