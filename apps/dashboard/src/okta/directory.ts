@@ -218,4 +218,9 @@ export class OktaDirectory {
   deactivate(userId: string): Promise<void> {
     return this.#call('okta.users.manage', (client) => client.userApi.deactivateUser({ userId, sendEmail: false }));
   }
+
+  /** Okta's suspend (ACTIVE → SUSPENDED): no sign-in until unsuspended; groups and apps are kept. */
+  suspend(userId: string): Promise<void> {
+    return this.#call('okta.users.manage', (client) => client.userApi.suspendUser({ userId }));
+  }
 }

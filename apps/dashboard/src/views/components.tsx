@@ -62,6 +62,7 @@ export const FLASH_MESSAGES = {
   'group-added': ['success', 'The user was added to the group.'],
   'group-removed': ['success', 'The user was removed from the group.'],
   'user-deactivated': ['success', 'The user was deactivated in Okta and their Gatehouse sessions were revoked.'],
+  'user-suspended': ['success', 'The user was suspended in Okta and their Gatehouse sessions were revoked.'],
   'session-not-found': ['warning', 'That session no longer exists (it may have expired or been revoked already).'],
 } as const satisfies Record<string, readonly [NoticeKind, string]>;
 

@@ -15,6 +15,7 @@ const ACTION_PATHS = [
   '/admin/users/00uviewer00gatehouse/groups',
   '/admin/users/00uviewer00gatehouse/groups/00gviewer/remove',
   '/admin/users/00uviewer00gatehouse/deactivate',
+  '/admin/users/00uviewer00gatehouse/suspend',
   '/admin/sessions/some-session/revoke',
   '/admin/users/00uviewer00gatehouse/sessions/revoke',
 ];

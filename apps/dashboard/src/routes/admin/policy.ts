@@ -25,6 +25,7 @@ export const ADMIN_ACTIONS = {
   addGroup: { permission: 'users:manage', stepUp: true, audit: 'user.group.add' },
   removeGroup: { permission: 'users:manage', stepUp: true, audit: 'user.group.remove' },
   deactivateUser: { permission: 'users:manage', stepUp: true, audit: 'user.deactivate' },
+  suspendUser: { permission: 'users:manage', stepUp: true, audit: 'user.suspend' },
   revokeSession: { permission: 'sessions:revoke', stepUp: true, audit: 'session.revoke' },
   revokeUserSessions: { permission: 'sessions:revoke', stepUp: true, audit: 'user.sessions.revoke' },
 } as const satisfies Record<string, AdminActionPolicy>;

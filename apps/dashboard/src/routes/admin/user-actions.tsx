@@ -1,17 +1,18 @@
 /**
  * State-changing user actions, each a CSRF-checked POST built by `adminAction` from the policy
  * table (permission → step-up → input → call → audit → redirect): provision a user into groups,
- * add and remove a group, deactivate (with a GET confirm page guarded by the same step-up).
+ * add and remove a group, deactivate or suspend (with a GET confirm page guarded by the same step-up).
  */
 import { type Context, Hono } from 'hono';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
 import type { AuthEnv, AuthState } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, type DirectoryGroup, type DirectoryUser } from '../../okta/directory.ts';
+import { DirectoryError, type DirectoryGroup, type DirectoryUser, type OktaDirectory } from '../../okta/directory.ts';
 import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
 import { adminAction, adminGroupsAmong, isSafeId, readForm, requireAdminStepUp } from './actions.ts';
+import { ADMIN_ACTIONS, type AdminActionName } from './policy.ts';
 import { assignable, DirectoryMissing, directoryFailure, NewUserPage, type NewUserValues } from './users.tsx';
 
 const idList = z.preprocess(
@@ -39,13 +40,33 @@ function userTarget(c: Context<AuthEnv>, deps: AppDeps, auth: AuthState, ...ids:
   return null;
 }
 
-const selfDeactivation = (c: Context<AuthEnv>, auth: AuthState, id: string) =>
-  c.html(<BadRequestPage auth={auth} message="You cannot deactivate your own account here." back={userPath(id)} />, 400) as Response;
+const selfEnding = (c: Context<AuthEnv>, auth: AuthState, id: string, verb: string) =>
+  c.html(<BadRequestPage auth={auth} message={`You cannot ${verb.toLowerCase()} your own account here.`} back={userPath(id)} />, 400) as Response;
+
+/** The two ways an admin ends a user's access, each an entry of the policy table. */
+const ENDINGS = [
+  {
+    path: 'deactivate',
+    action: 'deactivateUser',
+    verb: 'Deactivate',
+    done: 'user-deactivated',
+    explain: 'will no longer be able to sign in to anything through Okta, and their Gatehouse sessions end now. Reactivating later is done in the Okta Admin Console.',
+    call: (directory: OktaDirectory, id: string) => directory.deactivate(id),
+  },
+  {
+    path: 'suspend',
+    action: 'suspendUser',
+    verb: 'Suspend',
+    done: 'user-suspended',
+    explain: 'cannot sign in through Okta until unsuspended (their groups and apps stay as they are), and their Gatehouse sessions end now. Unsuspend in the Okta Admin Console.',
+    call: (directory: OktaDirectory, id: string) => directory.suspend(id),
+  },
+] as const satisfies ReadonlyArray<{ action: AdminActionName } & Record<string, unknown>>;
 
 /**
  * User actions, mounted under `/admin` (need `users:manage` and a step-up): `POST /users` (create),
  * `POST /users/:id/groups` (add a group), `POST /users/:id/groups/:groupId/remove`, and
- * `GET` then `POST /users/:id/deactivate`.
+ * `GET` then `POST /users/:id/deactivate` and `/users/:id/suspend`.
  */
 export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -141,55 +162,57 @@ export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
     onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
   }));
 
-  app.get('/users/:id/deactivate', async (c) => {
-    const auth = requirePermission(c, 'users:manage');
-    const id = c.req.param('id');
-    const missing = userTarget(c, deps, auth, id);
-    if (missing) return missing;
-    if (id === auth.user.sub) return selfDeactivation(c, auth, id);
-    requireAdminStepUp(c, deps);
-    let user: DirectoryUser;
-    try {
-      user = await directory().getUser(id);
-    } catch (err) {
-      return directoryFailure(c, deps, auth, err);
-    }
-    const name = `${user.firstName} ${user.lastName}`.trim() || user.login;
-    return c.html(
-      <Layout title="Deactivate user" auth={auth} path="/admin/users" narrow>
-        <section class="card" aria-labelledby="confirm-title">
-          <h1 id="confirm-title" class="page-title">Deactivate {name}?</h1>
-          <p>
-            <strong>{user.email}</strong> will no longer be able to sign in to anything through Okta, and their Gatehouse
-            sessions end now. Reactivating later is done in the Okta Admin Console.
-          </p>
-          <div class="actions">
-            <form method="post" action={`${userPath(id)}/deactivate`} class="inline-form">
-              <button type="submit" class="button button--danger">Deactivate</button>
-            </form>
-            <a class="button button--ghost" href={userPath(id)}>Cancel</a>
-          </div>
-        </section>
-      </Layout>,
-    );
-  });
-
-  app.post('/users/:id/deactivate', adminAction<{ id: string }>(deps, 'deactivateUser', {
-    stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? `${userPath(c.req.param('id')!)}/deactivate` : '/admin/users'),
-    async input(c, auth) {
+  // Deactivating and suspending end the user's access everywhere: a confirm page (guarded by the
+  // same step-up, where the IdP round trip returns), then the POST.
+  for (const ending of ENDINGS) {
+    const confirmPath = (id: string) => `${userPath(id)}/${ending.path}`;
+    app.get(`/users/:id/${ending.path}`, async (c) => {
+      const auth = requirePermission(c, ADMIN_ACTIONS[ending.action].permission);
       const id = c.req.param('id');
       const missing = userTarget(c, deps, auth, id);
-      if (missing) return { reject: missing, target: isSafeId(id) ? id : '-' };
-      if (id === auth.user.sub) return { reject: selfDeactivation(c, auth, id), target: id };
-      return { input: { id: id! }, target: id! };
-    },
-    async run(_c, { id }) {
-      await directory().deactivate(id);
-      const revoked = await deps.auth.sessions.revokeUser(id, { reason: 'user_deactivated' });
-      return { target: id, detail: { sessionsRevoked: revoked }, redirect: `${userPath(id)}?done=user-deactivated` };
-    },
-    onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
-  }));
+      if (missing) return missing;
+      if (id === auth.user.sub) return selfEnding(c, auth, id, ending.verb);
+      requireAdminStepUp(c, deps);
+      let user: DirectoryUser;
+      try {
+        user = await directory().getUser(id);
+      } catch (err) {
+        return directoryFailure(c, deps, auth, err);
+      }
+      const name = `${user.firstName} ${user.lastName}`.trim() || user.login;
+      return c.html(
+        <Layout title={`${ending.verb} user`} auth={auth} path="/admin/users" narrow>
+          <section class="card" aria-labelledby="confirm-title">
+            <h1 id="confirm-title" class="page-title">{ending.verb} {name}?</h1>
+            <p><strong>{user.email}</strong> {ending.explain}</p>
+            <div class="actions">
+              <form method="post" action={confirmPath(id)} class="inline-form">
+                <button type="submit" class="button button--danger">{ending.verb}</button>
+              </form>
+              <a class="button button--ghost" href={userPath(id)}>Cancel</a>
+            </div>
+          </section>
+        </Layout>,
+      );
+    });
+
+    app.post(`/users/:id/${ending.path}`, adminAction<{ id: string }>(deps, ending.action, {
+      stepUpReturn: (c) => (isSafeId(c.req.param('id')) ? confirmPath(c.req.param('id')!) : '/admin/users'),
+      async input(c, auth) {
+        const id = c.req.param('id');
+        const missing = userTarget(c, deps, auth, id);
+        if (missing) return { reject: missing, target: isSafeId(id) ? id : '-' };
+        if (id === auth.user.sub) return { reject: selfEnding(c, auth, id, ending.verb), target: id };
+        return { input: { id: id! }, target: id! };
+      },
+      async run(_c, { id }) {
+        await ending.call(directory(), id);
+        const revoked = await deps.auth.sessions.revokeUser(id, { reason: 'user_deactivated' });
+        return { target: id, detail: { sessionsRevoked: revoked }, redirect: `${userPath(id)}?done=${ending.done}` };
+      },
+      onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),
+    }));
+  }
 
   return app;
 }

@@ -144,6 +144,25 @@ describe('admin: users (Okta emulator)', () => {
     await post(h, `/admin/users/${DEMO_USERS.norole.id}/groups/${DEMO_GROUP_IDS.viewer}/remove`, admin.cookie);
   });
 
+  test('suspending needs the step-up too, then suspends in Okta and ends their sessions', async () => {
+    const target = await post(h, '/admin/users', admin.cookie, { email: 'pause@gatehouse.test', firstName: 'Paula', lastName: 'Pause', password: 'Quiet-break-9876', groupIds: [DEMO_GROUP_IDS.viewer] });
+    const id = /\/admin\/users\/([A-Za-z0-9]+)/.exec(target.headers.get('location') ?? '')?.[1];
+    assert.ok(id);
+    await h.auth.sessions.create({ user: { sub: id, email: 'pause@gatehouse.test', name: null, groups: ['viewer'] }, roles: ['viewer'], claims: {}, tokens: { idToken: 'x', accessToken: 'x', refreshToken: null }, accessTokenExpiresAt: Date.now() + 3_600_000, userAgent: null, ip: null });
+    const pwdOnly = await h.signIn('admin', { authAgeSeconds: 5, amr: ['pwd'] });
+    assert.equal((await h.request(`/admin/users/${id}/suspend`, { cookie: pwdOnly.cookie })).status, 302);
+    assert.equal((await post(h, `/admin/users/${id}/suspend`, pwdOnly.cookie)).status, 302);
+    assert.equal(h.emulator!.directory.getUser(id)?.status, 'ACTIVE');
+    const confirm = await h.request(`/admin/users/${id}/suspend`, { cookie: admin.cookie });
+    assert.match(await confirm.text(), /Suspend Paula Pause\?/);
+    const res = await post(h, `/admin/users/${id}/suspend`, admin.cookie);
+    assert.equal(res.status, 303);
+    assert.equal(h.emulator!.directory.getUser(id)?.status, 'SUSPENDED');
+    assert.deepEqual(await h.deps.sessions.list({ sub: id }), []);
+    const [event] = await h.deps.audit.query({ type: 'admin.action', limit: 1 });
+    assert.equal(event?.detail?.action, 'user.suspend');
+  });
+
   test('an admin cannot deactivate themselves', async () => {
     const res = await post(h, `/admin/users/${DEMO_USERS.admin.id}/deactivate`, admin.cookie);
     assert.equal(res.status, 400);

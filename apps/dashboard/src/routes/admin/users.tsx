@@ -204,6 +204,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
             </dl>
             {canManage && user.status !== 'DEPROVISIONED' && user.id !== auth.user?.sub && (
               <div class="actions">
+                {user.status === 'ACTIVE' && <a class="button button--ghost" href={`/admin/users/${encodeURIComponent(user.id)}/suspend`}>Suspend user…</a>}
                 <a class="button button--danger" href={`/admin/users/${encodeURIComponent(user.id)}/deactivate`}>Deactivate user…</a>
               </div>
             )}
