@@ -90,7 +90,9 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
   return async function authRateLimit(c, next) {
     const client = clientKey(clientAddressOf(c, config.trustProxyHops));
     const now = Date.now();
-    if (c.req.path === '/auth/login') {
+    // The app routes non-strictly: `/auth/login/` is the login too and must not escape the count.
+    const path = c.req.path.replace(/\/+$/, '');
+    if (path === '/auth/login') {
       const abandoned = await counters.peek(`abandoned:${client}`, ABANDONED_WINDOW_MS, now);
       if (abandoned.count >= config.rateLimit.abandonedLoginsPer10Min) {
         deps.onLimited?.('login');
@@ -101,7 +103,7 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
       if (state) await evict(await counters.addPending(client, state, now, pending), now);
       return;
     }
-    if (c.req.path === '/auth/callback') {
+    if (path === '/auth/callback') {
       const state = c.req.query('state');
       // Back from Okta with a login started here: never limited, whatever this network did before.
       const known = state ? await counters.takePending(state) : false;
