@@ -18,7 +18,7 @@ after(dropTestSchemas);
 after(deleteTestKeys);
 
 const unique = () => randomBytes(4).toString('hex');
-const config = (env: Record<string, string>) => parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(40), ...env });
+const config = (env: Record<string, string>) => parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bus-transports-test-secret-0123456789-abcdefghij', ...env });
 
 /** Resolves with the next event `bus` delivers; fails the test if none comes within 5 s. */
 function nextEvent(bus: SessionEventBus): Promise<SessionEvent> {
