@@ -16,7 +16,7 @@ import { renderErrorPage } from './oidc/error-page.ts';
 import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 import { handleLogout } from './oidc/logout.ts';
 import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
-import { permissionsFor, resolveRoles } from './rbac.ts';
+import { permissionsFor, readClaim, resolveRoles } from './rbac.ts';
 import { normalizeReturnTo } from './return-to.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
@@ -172,7 +172,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     try {
       if (!match) throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'malformed_authorization_header' });
       const claims = await bearer.verifyAccessToken(match[1]!);
-      const { roles, groups } = resolveRoles(claims.groups, config.roles);
+      const { roles, groups } = resolveRoles(readClaim(claims, config.groupsClaim), config.roles);
       return {
         isAuthenticated: true,
         user: {

@@ -33,6 +33,16 @@ describe('bearer access tokens', () => {
     assert.equal(state?.session, null);
   });
 
+  test('a generic (RFC 9068 / Keycloak) access token: client_id or azp, scope string, roles in realm_access.roles', async () => {
+    const { auth: keycloak } = await testAuth(testConfig(fake.issuer, { GATEHOUSE_GROUPS_CLAIM: 'realm_access.roles' }));
+    for (const client of [{ client_id: FAKE_CLIENT.clientId }, { azp: FAKE_CLIENT.clientId }]) {
+      const token = await fake.accessToken({ cid: undefined, scp: undefined, groups: undefined, ...client, scope: 'openid profile', realm_access: { roles: ['admin', 'offline_access'] } });
+      const state = await keycloak.authenticateBearer(apiRequest(token));
+      assert.deepEqual(state?.roles, ['admin']);
+      assert.deepEqual(state?.user?.groups, ['admin', 'offline_access']);
+    }
+  });
+
   const now = () => Math.floor(Date.now() / 1000);
   const cases: Array<[string, Record<string, unknown>, Signing, string]> = [
     ['bad signature', {}, 'bad-signature', 'jws_signature_verification_failed'],
@@ -43,7 +53,10 @@ describe('bearer access tokens', () => {
     ['wrong aud', { aud: 'api://other' }, 'valid', 'jwt_claim_validation_failed'],
     ['expired', { exp: now() - 120 }, 'valid', 'jwt_expired'],
     ['another client', { cid: 'someone-else' }, 'valid', 'client_not_allowed'],
-    ['no cid', { cid: undefined }, 'valid', 'jwt_claim_validation_failed'],
+    ['no cid, client_id or azp', { cid: undefined }, 'valid', 'client_missing'],
+    ['RFC 9068 client_id of another client', { cid: undefined, client_id: 'someone-else' }, 'valid', 'client_not_allowed'],
+    ['a cid of another client beside our client_id', { cid: 'someone-else', client_id: FAKE_CLIENT.clientId }, 'valid', 'client_not_allowed'],
+    ['scope string without openid', { scp: undefined, scope: 'email profile' }, 'valid', 'insufficient_scope'],
     ['no scp', { scp: undefined }, 'valid', 'scp_missing'],
     ['scp without openid', { scp: ['email'] }, 'valid', 'insufficient_scope'],
   ];

@@ -1,7 +1,9 @@
 /**
- * Bearer access tokens for `/api/*`: Okta JWT access tokens verified locally with `jose` against
- * the issuer's JWKS (cached; refetched on an unknown `kid` at most every 30 s). Checks: signature
- * (RS256/ES256 only), `iss`, `aud`, `exp`/`iat` (60 s tolerance), `cid` (our client) and `scp`.
+ * Bearer access tokens for `/api/*`: JWT access tokens verified locally with `jose` against the
+ * issuer's JWKS (cached; refetched on an unknown `kid` at most every 30 s). Checks: signature
+ * (RS256/ES256 only), `iss`, `aud`, `exp`/`iat` (60 s tolerance), the client (our client) and the
+ * scopes. The client is Okta's `cid`, else RFC 9068's `client_id`, else `azp` (Keycloak); the
+ * scopes are Okta's `scp` array, else RFC 9068's space-separated `scope`.
  * @see RFC 9068 (JWT access tokens), RFC 6750 §3 (WWW-Authenticate), Okta "Validate access tokens"
  */
 import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify, type JWTVerifyOptions, type RemoteJWKSet } from 'jose';
@@ -10,12 +12,12 @@ import { AuthError, toAuthError } from './errors.ts';
 import { CLOCK_TOLERANCE_SECONDS, ID_TOKEN_ALGORITHMS, type OidcClient } from './oidc/client.ts';
 import { renderErrorJson } from './oidc/error-page.ts';
 
-/** Claims of a verified Okta access token. */
+/** Claims of a verified access token, with the client and scopes in Okta's shape whatever the IdP. */
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
-  /** Client id the token was issued to. */
+  /** Client id the token was issued to (`cid`, `client_id` or `azp`). */
   cid: string;
-  /** Granted scopes. */
+  /** Granted scopes (`scp`, or `scope` split on spaces). */
   scp: string[];
   /** Okta user id (Okta puts the login in `sub`). */
   uid?: string;
@@ -49,7 +51,7 @@ export function createBearerVerifier(config: GatehouseConfig, client: OidcClient
     audience: config.okta.audience,
     algorithms: [...ID_TOKEN_ALGORITHMS],
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    requiredClaims: ['exp', 'iat', 'sub', 'cid'],
+    requiredClaims: ['exp', 'iat', 'sub'],
   };
   let jwks: RemoteJWKSet | null = null;
 
@@ -79,17 +81,20 @@ export function createBearerVerifier(config: GatehouseConfig, client: OidcClient
         // An unreachable JWKS becomes AUTH_IDP_UNAVAILABLE (the IdP's problem, not the caller's token).
         throw toAuthError(err, 'bearer');
       }
-      if (typeof payload['cid'] !== 'string' || !clientIds.includes(payload['cid'])) {
+      // Okta's `cid` when present (then nothing else is consulted), else the RFC 9068 / Keycloak names.
+      const cid = 'cid' in payload ? payload['cid'] : payload['client_id'] ?? payload['azp'];
+      if (cid === undefined) throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'client_missing' });
+      if (typeof cid !== 'string' || !clientIds.includes(cid)) {
         throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'client_not_allowed' });
       }
-      const scp = payload['scp'];
+      const scp = 'scp' in payload ? payload['scp'] : typeof payload['scope'] === 'string' ? payload['scope'].split(' ').filter(Boolean) : undefined;
       if (!Array.isArray(scp) || !scp.every((scope): scope is string => typeof scope === 'string')) {
         throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'scp_missing' });
       }
       if (!requiredScopes.every((scope) => scp.includes(scope))) {
         throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'insufficient_scope' });
       }
-      return payload as AccessTokenClaims;
+      return { ...payload, cid, scp } as AccessTokenClaims;
     },
   };
 }

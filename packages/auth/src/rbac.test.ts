@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasPermission, permissionsFor, resolveRoles, ROLE_PERMISSIONS } from './rbac.ts';
+import { hasPermission, permissionsFor, readClaim, resolveRoles, ROLE_PERMISSIONS } from './rbac.ts';
 
 const mapping = { admin: ['admin', 'Gatehouse Admins'], viewer: ['viewer'] };
 
@@ -54,5 +54,27 @@ describe('resolveRoles', () => {
     for (const claim of ['admin', 'admin viewer', 42, true, { admin: true }, ['admin', 7], ['admin', null], [['admin']], [{ name: 'admin' }]]) {
       assert.deepEqual(resolveRoles(claim, mapping), { roles: [], groups: [], problem: 'groups_claim_malformed' }, JSON.stringify(claim));
     }
+  });
+});
+
+describe('readClaim (GATEHOUSE_GROUPS_CLAIM)', () => {
+  const claims = {
+    groups: ['viewer'],
+    realm_access: { roles: ['admin'] },
+    resource_access: { 'gatehouse-app': { roles: ['viewer'] } },
+    'https://acme.example/groups': ['admin'],
+    list: [{ roles: ['admin'] }],
+  };
+  it('reads a top-level claim, a dotted path into nested objects, and a claim whose name has dots', () => {
+    assert.deepEqual(readClaim(claims, 'groups'), ['viewer']);
+    assert.deepEqual(readClaim(claims, 'realm_access.roles'), ['admin']);
+    assert.deepEqual(readClaim(claims, 'resource_access.gatehouse-app.roles'), ['viewer']);
+    assert.deepEqual(readClaim(claims, 'https://acme.example/groups'), ['admin']);
+  });
+  it('is undefined for a missing path, and never walks into arrays, strings or the prototype', () => {
+    for (const path of ['realm_access.missing', 'nothing.roles', 'groups.0', 'list.0.roles', 'realm_access.roles.length', 'constructor', '__proto__.polluted', 'realm_access.toString']) {
+      assert.equal(readClaim(claims, path), undefined, path);
+    }
+    assert.deepEqual(resolveRoles(readClaim(claims, 'realm_access.missing'), mapping).problem, 'groups_claim_missing');
   });
 });

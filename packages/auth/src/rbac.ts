@@ -47,6 +47,21 @@ export function resolveRoles(
   return { roles, groups, problem: null };
 }
 
+/**
+ * The value of `name` in `claims`: the claim of that exact name when there is one (names such as
+ * `https://example.com/groups` contain dots), else the dotted path walked through nested objects
+ * (`realm_access.roles` → `claims.realm_access.roles`). `undefined` when absent.
+ */
+export function readClaim(claims: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(claims, name)) return claims[name];
+  let value: unknown = claims;
+  for (const segment of name.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
 /** Every permission the given roles grant, without duplicates, in table order. */
 export function permissionsFor(roles: readonly Role[]): Permission[] {
   const granted = new Set<Permission>();

@@ -60,6 +60,19 @@ export interface NewUser {
   password?: string;
 }
 
+/**
+ * Why the admin panel has no Okta directory (shown where user management would be): the identity
+ * provider is not Okta, so users and groups are managed there; or no Management API credentials.
+ */
+export function directoryOffReason(config: GatehouseConfig): string {
+  if (config.okta.kind !== 'okta') {
+    return `User management is off: the identity provider (${config.okta.issuer}) is not Okta, so there is no Okta Management API to call. ` +
+      `Manage users and their roles in that provider; Gatehouse maps its ${config.groupsClaim} claim to roles at each sign-in.`;
+  }
+  return 'User management needs Okta Management API credentials: set OKTA_API_TOKEN (Security → API → Tokens), or ' +
+    'OKTA_MANAGEMENT_CLIENT_ID and OKTA_MANAGEMENT_PRIVATE_KEY for a service app with the okta.users.manage and okta.groups.manage scopes.';
+}
+
 // 3 retries after a 429, each waiting until X-Rate-Limit-Reset (+1 s); 30 s overall so a page
 // never hangs on a long rate-limit window.
 const MAX_RETRIES = 3;
@@ -140,6 +153,11 @@ export class OktaDirectory {
   static fromConfig(config: GatehouseConfig, logger?: Pick<Logger, 'warn'>): OktaDirectory | null {
     const { orgUrl, apiToken, managementClientId, managementPrivateKey } = config.okta;
     if (!orgUrl) return null;
+    if (config.okta.kind !== 'okta') {
+      // Another IdP has no Okta Management API: the credentials would only produce errors later.
+      if (apiToken || managementClientId) logger?.warn({ issuer: config.okta.issuer }, 'Okta Management API credentials are set but the issuer is not Okta; user management is off');
+      return null;
+    }
     const common = () => ({
       orgUrl,
       requestExecutor: new DirectoryRequestExecutor({ maxRetries: MAX_RETRIES, requestTimeout: REQUEST_TIMEOUT_MS, logger }),

@@ -17,7 +17,7 @@ interface StatusPageProps {
 export const StatusPage: FC<StatusPageProps> = ({ status, title, auth, children }) => (
   <Layout title={title} auth={auth} narrow>
     <section class="status-page card" aria-labelledby="status-title">
-      <p class="status-page__code">Error {status}</p>
+      {status >= 400 && <p class="status-page__code">Error {status}</p>}
       <h1 id="status-title" class="page-title">{title}</h1>
       {children}
     </section>

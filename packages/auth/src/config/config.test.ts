@@ -56,7 +56,9 @@ describe('config defaults (no Okta variables: the emulator)', () => {
       managementClientId: null,
       managementPrivateKey: null,
       allowInsecureRequests: true,
+      kind: 'okta',
     });
+    assert.equal(config.groupsClaim, 'groups');
     assert.equal(config.appBaseUrl, 'http://localhost:3000');
     assert.equal(config.redirectUri, 'http://localhost:3000/auth/callback');
     assert.equal(config.postLogoutRedirectUri, 'http://localhost:3000/');
@@ -68,6 +70,27 @@ describe('config defaults (no Okta variables: the emulator)', () => {
     assert.equal(config.redisUrl, null);
     assert.deepEqual(config.roles, { admin: ['admin'], viewer: ['viewer'] });
     assert.equal(config.logLevel, 'info');
+  });
+
+  it('GATEHOUSE_GROUPS_CLAIM takes a claim name or a dotted path, and refuses anything else with the field', () => {
+    assert.equal(load({ SESSION_SECRET: SECRET, GATEHOUSE_GROUPS_CLAIM: 'realm_access.roles' }).groupsClaim, 'realm_access.roles');
+    assert.equal(load({ SESSION_SECRET: SECRET, GATEHOUSE_GROUPS_CLAIM: 'https://acme.example/groups' }).groupsClaim, 'https://acme.example/groups');
+    for (const bad of ['realm_access..roles', '.roles', 'roles.', 'my groups', 'x'.repeat(201)]) {
+      const error = failure({ SESSION_SECRET: SECRET, GATEHOUSE_GROUPS_CLAIM: bad });
+      assert.deepEqual(fields(error), ['GATEHOUSE_GROUPS_CLAIM'], bad);
+      assert.match(messages(error), /GATEHOUSE_GROUPS_CLAIM must be/);
+    }
+  });
+
+  it('tells an Okta issuer from any other OpenID provider', () => {
+    const kind = (issuer: string) => load({ SESSION_SECRET: SECRET, OKTA_ISSUER: issuer, OKTA_CLIENT_ID: 'c', OKTA_CLIENT_SECRET: 's' }).okta.kind;
+    assert.equal(kind('https://dev-1.okta.com/oauth2/default'), 'okta');
+    assert.equal(kind('https://dev-1.okta.com'), 'okta');
+    assert.equal(kind('https://acme.oktapreview.com'), 'okta');
+    assert.equal(kind('https://login.acme.example/oauth2/aus1a2b3c4'), 'okta', 'a custom domain with an Okta authorization-server path');
+    assert.equal(kind('https://sso.acme.example/realms/acme'), 'oidc');
+    assert.equal(kind('https://dex.acme.example'), 'oidc');
+    assert.equal(kind('https://okta.com.evil.example/realms/x'), 'oidc');
   });
 
   it('is deeply frozen', () => {

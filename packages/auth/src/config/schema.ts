@@ -28,7 +28,17 @@ export interface GatehouseConfig {
     managementPrivateKey: string | null;
     /** True only for an `http:` loopback issuer outside production (openid-client's `allowInsecureRequests`). */
     allowInsecureRequests: boolean;
+    /**
+     * `okta` for an Okta (or emulator) issuer, `oidc` for any other OpenID provider (Keycloak, Dex,
+     * an in-house one): then the Okta-only features (Management API, Okta wording) switch off.
+     */
+    kind: IdpKind;
   };
+  /**
+   * The ID/access token claim whose string array maps to roles (`GATEHOUSE_GROUPS_CLAIM`, default
+   * `groups`); a dotted path reaches into nested claims (`realm_access.roles`); see `readClaim` in `rbac.ts`.
+   */
+  groupsClaim: string;
   /** Public origin of the app, no trailing slash. */
   appBaseUrl: string;
   /** `APP_BASE_URL/auth/callback`; never derived from request headers. */
@@ -81,6 +91,24 @@ export interface GatehouseConfig {
    */
   trustProxyHops: number;
   logLevel: string;
+}
+
+/** What kind of identity provider the issuer is (see `GatehouseConfig.okta.kind`). */
+export type IdpKind = 'okta' | 'oidc';
+
+/** Host names of Okta orgs (Okta's own domains; custom domains are recognised by their `/oauth2/<id>` path). */
+const OKTA_HOST = /(^|\.)(okta|oktapreview|okta-emea|okta-gov|okta-mil)\.com$/i;
+
+/**
+ * Whether an issuer is Okta's: the bundled emulator, an `*.okta.com` (preview, EMEA, gov) host, or
+ * an Okta authorization-server path (`/oauth2/<id>`) on a custom domain. Anything else — an issuer
+ * such as `https://sso.example.com/realms/acme` — is a generic OpenID provider.
+ */
+export function idpKindOf(issuer: string, usingEmulator: boolean): IdpKind {
+  if (usingEmulator) return 'okta';
+  const url = URL.parse(issuer);
+  if (!url) return 'oidc';
+  return OKTA_HOST.test(url.hostname) || /^\/oauth2\/[A-Za-z0-9_-]+$/.test(url.pathname) ? 'okta' : 'oidc';
 }
 
 /** Settings of the bundled Okta emulator's demo client; used only when no issuer is configured. */
@@ -166,6 +194,15 @@ const environmentSchema = z.object({
   REDIS_URL: text(),
   GATEHOUSE_ADMIN_GROUPS: text(),
   GATEHOUSE_VIEWER_GROUPS: text(),
+  GATEHOUSE_GROUPS_CLAIM: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      // 200: claim names are short; a longer value is a pasted token or a mistake.
+      .max(200, { error: 'GATEHOUSE_GROUPS_CLAIM must be a claim name of at most 200 characters' })
+      .regex(/^[^\s.]+(\.[^\s.]+)*$/, { error: 'GATEHOUSE_GROUPS_CLAIM must be a claim name such as groups, or a dotted path such as realm_access.roles (no spaces, no empty segments)' })
+      .default('groups'),
+  ),
   // 30 per minute: a person signs in a handful of times an hour; a script is slowed to one try every 2 s.
   AUTH_RATE_LIMIT_PER_MINUTE: wholeNumber('AUTH_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000', 1, 100000, 30),
   // 500: an office behind one NAT signing in at 9:00 fits; a script cannot fill the store beyond it.
@@ -307,7 +344,9 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
       managementClientId: env.OKTA_MANAGEMENT_CLIENT_ID ?? null,
       managementPrivateKey: env.OKTA_MANAGEMENT_PRIVATE_KEY ?? null,
       allowInsecureRequests,
+      kind: idpKindOf(issuer, usingEmulator),
     },
+    groupsClaim: env.GATEHOUSE_GROUPS_CLAIM,
     appBaseUrl,
     redirectUri: `${appBaseUrl}/auth/callback`,
     postLogoutRedirectUri: `${appBaseUrl}/`,

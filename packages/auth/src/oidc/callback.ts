@@ -109,7 +109,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       ...requestFields(request),
       detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
     });
-    if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, 'ID token has no usable groups claim: check the groups claim of the Okta authorization server');
+    if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, `ID token has no usable ${ctx.config.groupsClaim} claim: check the groups claim of the identity provider (or GATEHOUSE_GROUPS_CLAIM)`);
     return new Response(null, {
       status: 302,
       headers: [

@@ -4,7 +4,7 @@
  * of the token — in particular no `nonce`, `at_hash` or token value — is kept.
  */
 import type { GatehouseConfig } from '../config/index.ts';
-import { type GroupsClaimProblem, resolveRoles } from '../rbac.ts';
+import { type GroupsClaimProblem, readClaim, resolveRoles } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
 import { MFA_IF_ENROLLED_ACR } from './login.ts';
 
@@ -15,7 +15,7 @@ export interface Identity {
   user: AuthUser;
   roles: Role[];
   claims: SessionRecord['claims'];
-  /** Set when the `groups` claim granted nothing because it was missing or malformed. */
+  /** Set when the groups claim (`GATEHOUSE_GROUPS_CLAIM`) granted nothing because it was missing or malformed. */
   groupsProblem: GroupsClaimProblem | null;
 }
 
@@ -28,7 +28,7 @@ function stringClaim(value: unknown): string | null {
  * ID token may omit (`auth_time`, `amr`), so a refresh never makes a step-up look fresher or older.
  */
 export function identityFromClaims(claims: Record<string, unknown>, config: GatehouseConfig, previous?: SessionRecord['claims']): Identity {
-  const { roles, groups, problem } = resolveRoles(claims['groups'], config.roles);
+  const { roles, groups, problem } = resolveRoles(readClaim(claims, config.groupsClaim), config.roles);
   const kept: Record<string, unknown> = { ...(previous ?? {}) };
   for (const name of KEPT_CLAIMS) if (claims[name] !== undefined) kept[name] = claims[name];
   const given = stringClaim(claims['given_name']);

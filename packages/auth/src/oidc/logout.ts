@@ -46,6 +46,7 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
     return new Response(null, { status: 303, headers: [['location', ctx.config.postLogoutRedirectUri], clearCookie, ['cache-control', 'no-store']] });
   }
   let endSessionUrl: URL | null = null;
+  let reachable = true;
   try {
     const configuration = await ctx.client.configuration();
     if (configuration.serverMetadata().end_session_endpoint) {
@@ -57,18 +58,23 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
       });
     }
   } catch (err) {
+    reachable = false;
     ctx.logger.warn({ step: 'logout', ...errorSummary(err) }, 'identity provider unreachable at sign-out; signed out locally');
   }
   if (endSessionUrl) {
     return new Response(null, { status: 303, headers: [['location', endSessionUrl.href], clearCookie, ['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']] });
   }
+  const idp = ctx.config.okta.kind === 'okta' ? 'Okta' : 'your identity provider';
+  const Idp = ctx.config.okta.kind === 'okta' ? 'Okta' : 'Your identity provider';
   return pageResponse(
     ctx,
     {
       code: 'AUTH_SIGNED_OUT_LOCALLY',
       status: 200,
       title: 'You are signed out of Gatehouse',
-      message: 'Okta could not be reached (or does not support signing out from here), so your Okta session may still be active. Close the browser or sign out at Okta to end it.',
+      message: reachable
+        ? `${Idp} does not offer signing out from here (it has no end-session endpoint), so your session there may still be active: the next sign-in may not ask for your password. Close the browser or sign out at ${idp} to end it.`
+        : `${Idp} could not be reached, so your session there may still be active. Close the browser or sign out at ${idp} to end it.`,
       retryUrl: null,
     },
     [clearCookie],

@@ -79,7 +79,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
             <h2 id="overview-users">Users</h2>
             <a href="/admin/users">All users</a>
           </div>
-          {!deps.directory ? <DirectoryMissing /> : usersError ? <Notice kind="error">{usersError}</Notice> : <UsersTable users={users} />}
+          {!deps.directory ? <DirectoryMissing config={deps.config} /> : usersError ? <Notice kind="error">{usersError}</Notice> : <UsersTable users={users} />}
         </section>
       </Layout>,
     );

@@ -36,7 +36,7 @@ const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 /** The user id of the route, or a 404 page; with no Management API configured, a 400 page. */
 function userTarget(c: Context<AuthEnv>, deps: AppDeps, auth: AuthState, ...ids: Array<string | undefined>): Response | null {
   if (!ids.every(isSafeId)) return c.html(<NotFoundPage auth={auth} />, 404) as Response;
-  if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing /></Layout>, 400) as Response;
+  if (!deps.directory) return c.html(<Layout title="Users" auth={auth}><DirectoryMissing config={deps.config} /></Layout>, 400) as Response;
   return null;
 }
 

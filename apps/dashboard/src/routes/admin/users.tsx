@@ -7,9 +7,9 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv, AuthState } from '../../auth.ts';
+import type { AuthEnv, AuthState, GatehouseConfig } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, MAX_LISTED, type DirectoryGroup, type DirectoryUser } from '../../okta/directory.ts';
+import { DirectoryError, directoryOffReason, MAX_LISTED, type DirectoryGroup, type DirectoryUser } from '../../okta/directory.ts';
 import { Flash, formatTime, Notice, PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage, StatusPage } from '../../views/status-pages.tsx';
@@ -54,13 +54,9 @@ export function directoryFailure(c: Context<AuthEnv>, deps: AppDeps, auth: AuthS
   );
 }
 
-/** Shown instead of the users pages when no Management API credentials are configured. */
-export const DirectoryMissing: FC = () => (
-  <Notice kind="warning">
-    User management needs Okta Management API credentials: set OKTA_API_TOKEN (Security → API → Tokens), or
-    OKTA_MANAGEMENT_CLIENT_ID and OKTA_MANAGEMENT_PRIVATE_KEY for a service app with the okta.users.manage and
-    okta.groups.manage scopes.
-  </Notice>
+/** Shown instead of the users pages when there is no Okta directory: the IdP is not Okta, or no credentials are configured. */
+export const DirectoryMissing: FC<{ config: GatehouseConfig }> = ({ config }) => (
+  <Notice kind="warning">{directoryOffReason(config)}</Notice>
 );
 
 /** The users list: name (linking to the user's page), email, status, created, last sign-in. */
@@ -127,7 +123,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
           <PageHeader id="users-title" title="Users" lead="People in your Okta org. Changes here are made in Okta.">
             {deps.directory && auth.permissions.includes('users:manage') && <a class="button" href="/admin/users/new">New user</a>}
           </PageHeader>
-          {!deps.directory ? <DirectoryMissing /> : (
+          {!deps.directory ? <DirectoryMissing config={deps.config} /> : (
             <>
               <form method="get" action="/admin/users" class="filters" role="search" aria-label="Search users">
                 <div class="field">
@@ -150,7 +146,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
     const auth = requirePermission(c, 'users:manage');
     // Creating a user is a step-up action: step up before filling in the form, not after.
     requireAdminStepUp(c, deps);
-    if (!deps.directory) return c.html(<Layout title="New user" auth={auth}><DirectoryMissing /></Layout>);
+    if (!deps.directory) return c.html(<Layout title="New user" auth={auth}><DirectoryMissing config={deps.config} /></Layout>);
     let groups: DirectoryGroup[];
     try {
       groups = assignable(await deps.directory.listGroups());
@@ -170,7 +166,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
       return c.html(
         <Layout title="User" auth={auth} path="/admin/users">
           <AdminNav current="/admin/users" config={deps.config} />
-          <DirectoryMissing />
+          <DirectoryMissing config={deps.config} />
           <section class="card"><h2>Sessions</h2><SessionsTable sessions={sessions} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} /></section>
         </Layout>,
       );
