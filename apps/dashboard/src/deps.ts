@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
 import type { OktaDirectory } from './okta/directory.ts';
+import type { LiveHub } from './routes/live/hub.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
 
 /** A per-client budget of failed requests. */
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** Okta Management API; `null` when no API token or service app is configured. */
   directory: OktaDirectory | null;
   metrics: AppMetrics;
+  /** This instance's open `GET /live` streams, fed by `auth.events` and the audit log. */
+  live: LiveHub;
   logger: Logger;
   /** Failed sign-in callbacks and bearer tokens per client; default AUTH_RATE_LIMIT_PER_MINUTE (30) a minute. */
   authRateLimit?: RateLimitOptions;

@@ -13,6 +13,8 @@ import { startMetricsServer } from './metrics-server.ts';
 import type { AuthEnv } from './auth.ts';
 import type { AppDeps, RateLimitOptions } from './deps.ts';
 import { OktaDirectory } from './okta/directory.ts';
+import { createLiveHub, type LiveHubOptions } from './routes/live/hub.ts';
+import { registerLiveMetrics } from './routes/live/metrics.ts';
 import { createMetrics } from './routes/ops/metrics.ts';
 import { openStores, schedulePurge, type OpenStores } from './stores.ts';
 import { renderSignInError } from './views/status-pages.tsx';
@@ -79,6 +81,8 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
       close() {
         closing ??= (async () => {
           stopPurge();
+          // Open live streams would hold server.close() forever; browsers reconnect elsewhere.
+          await deps.live.closeAll();
           await metricsServer?.close();
           await (deps.audit as Partial<AggregatingAuditLog>).flush?.();
           await new Promise<void>((resolve) => {
@@ -106,10 +110,18 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'>,
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
+  const { live: liveTimings, ...appOptions } = options;
   const metrics = createMetrics(stores.sessions);
-  const audit = aggregateAnonymousRepeats(metrics.countAuditEvents(stores.audit), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });
+  const live = createLiveHub(stores.sessions, {
+    ...liveTimings,
+    maxStreams: config.live.maxStreams,
+    maxStreamsPerSession: config.live.streamsPerSession,
+    onError: (err, step) => options.logger.warn({ step, error: err instanceof Error ? err.name : typeof err }, 'live stream check failed'),
+  });
+  registerLiveMetrics(metrics.registry, live);
+  const audit = aggregateAnonymousRepeats(live.tapAudit(metrics.countAuditEvents(stores.audit)), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });
   const auth = await createAuth(config, {
     sessions: stores.sessions,
     audit,
@@ -117,7 +129,8 @@ export async function assembleApp(
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
   });
-  const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, ...options };
+  live.attach(auth.events);
+  const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, live, ...appOptions };
   return { app: createApp(deps), deps };
 }
 

@@ -85,6 +85,8 @@ export interface GatehouseConfig {
    * is `null` when only the token is used.
    */
   metrics: { port: number | null; token: string | null };
+  /** Open `GET /live` streams: at most this many per session (tabs) and per instance; past either, 429. */
+  live: { streamsPerSession: number; maxStreams: number };
   /**
    * Reverse proxies in front of the app (an Ingress, a load balancer) whose `X-Forwarded-For`
    * entries are trusted; 0 means the socket's peer is the client.
@@ -219,6 +221,10 @@ const environmentSchema = z.object({
   AUDIT_RETENTION_DAYS: wholeNumber('AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650', 1, 3650, 90),
   METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).int({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).min(0, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).max(65535, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).optional()),
   METRICS_TOKEN: text(),
+  // 4 per session: four tabs over HTTP/1.1 still leave two of a browser's six connections per host for page loads.
+  LIVE_STREAMS_PER_SESSION: wholeNumber('LIVE_STREAMS_PER_SESSION must be a whole number from 1 to 100', 1, 100, 4),
+  // 10,000 per instance: ~300 MiB at the ~30 KiB a stream costs (npm run bench); past it, 429 keeps the instance up.
+  LIVE_STREAMS_MAX: wholeNumber('LIVE_STREAMS_MAX must be a whole number from 1 to 1000000', 1, 1_000_000, 10_000),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   LOG_LEVEL: z.preprocess(
@@ -375,6 +381,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     stepUp: { maxAgeSeconds: env.STEP_UP_MAX_AGE, mfa: env.STEP_UP_MFA },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     metrics: { port: metricsPort, token: metricsToken },
+    live: { streamsPerSession: env.LIVE_STREAMS_PER_SESSION, maxStreams: env.LIVE_STREAMS_MAX },
     trustProxyHops: env.TRUST_PROXY_HOPS,
     logLevel: env.LOG_LEVEL,
   };
