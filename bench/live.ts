@@ -139,7 +139,8 @@ async function propagation(label: string, env: Record<string, string>): Promise<
   }
 }
 
-async function idleStreams(): Promise<void> {
+/** Part 2 alone: one instance holding IDLE_STREAMS open streams, and its memory. */
+export async function idleStreams(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-live-'));
   // 1,250 sessions × 4 tabs: the per-session limit stays at its default.
   const sessions = IDLE_STREAMS / 4;

@@ -63,12 +63,18 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.route('/', liveAssetRoutes());
   app.route('/', opsRoutes(deps));
 
-  app.use('*', bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw new HTTPException(413, { message: 'Request body too large' });
     },
-  }));
+  });
+  // Not for the live stream: reading `body` would build a second Request per connection, held for
+  // as long as the stream is open (GET /live reads no body).
+  app.use('*', async function limitRequestBody(c, next) {
+    if (c.req.path === '/live' && c.req.method === 'GET') return next();
+    return limitBody(c, next);
+  });
   app.use('*', csrfProtection(deps.config));
   const limits = {
     config: deps.config,
