@@ -17,6 +17,7 @@ import { SqliteSessionStore } from '../packages/auth/src/stores/sqlite.ts';
 import type { SessionStore } from '../packages/auth/src/types.ts';
 import { benchHttp } from './http.ts';
 import { benchLive } from './live.ts';
+import { benchRegions } from './regions.ts';
 import { line, loadAverage, percentile } from './report.ts';
 
 const SESSIONS = 10_000;
@@ -138,3 +139,6 @@ await benchHttp();
 // Live pages (bench/live.ts): revocation → open page on another instance, and idle streams' memory.
 console.log('');
 await benchLive();
+
+// Sessions across regions (bench/regions.ts): a primary, two streaming replicas, two regional stores.
+await benchRegions();

@@ -29,7 +29,8 @@ export type AuthErrorCode =
   | 'AUTH_CSRF'
   | 'AUTH_USER_INACTIVE'
   | 'AUTH_BAD_REQUEST'
-  | 'AUTH_METHOD_NOT_ALLOWED';
+  | 'AUTH_METHOD_NOT_ALLOWED'
+  | 'AUTH_STORE_UNAVAILABLE';
 
 /** The 4xx (or, for an unreachable IdP only, 503) status each code maps to. */
 export type AuthErrorStatus = 400 | 401 | 403 | 405 | 503;
@@ -63,6 +64,7 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   AUTH_USER_INACTIVE: { status: 403, title: 'Account not active', message: 'Your Okta account is not active.' },
   AUTH_BAD_REQUEST: { status: 400, title: 'Bad request', message: 'The request had invalid parameters.' },
   AUTH_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', message: 'Signing out needs a POST from the sign-out button, so that other sites cannot sign you out.' },
+  AUTH_STORE_UNAVAILABLE: { status: 503, title: 'Sign-in is temporarily unavailable', message: 'Gatehouse cannot record new sign-ins right now (its session store is unavailable here); you stay signed in where you already are. Please try again in a minute. The problem is on our side, not with your account.' },
 };
 
 /** Options of {@link AuthError}. */

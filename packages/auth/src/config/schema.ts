@@ -61,6 +61,11 @@ export interface GatehouseConfig {
    */
   dataDir: string;
   databaseUrl: string;
+  /**
+   * This region's streaming replica of the PostgreSQL `DATABASE_URL` (`DATABASE_READ_URL`): sessions
+   * are read there and written to the primary (see `stores/postgres-regional.ts`); `null` when unset.
+   */
+  databaseReadUrl: string | null;
   redisUrl: string | null;
   /** Okta group names granting each role; exact, case-sensitive. */
   roles: { admin: string[]; viewer: string[] };
@@ -128,6 +133,7 @@ export const SECRET_VARIABLES = [
   'OKTA_API_TOKEN',
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
+  'DATABASE_READ_URL',
   'REDIS_URL',
 ] as const;
 
@@ -192,6 +198,7 @@ const environmentSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 3600),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200),
   DATABASE_URL: text(),
+  DATABASE_READ_URL: text(),
   GATEHOUSE_DATA_DIR: text(),
   REDIS_URL: text(),
   GATEHOUSE_ADMIN_GROUPS: text(),
@@ -321,6 +328,13 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   }
   const redisUrl = env.REDIS_URL ?? null;
   if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) fail('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL');
+  const databaseReadUrl = env.DATABASE_READ_URL ?? null;
+  if (databaseReadUrl !== null) {
+    if (!/^postgres(ql)?:\/\//.test(databaseReadUrl)) fail('DATABASE_READ_URL', "DATABASE_READ_URL must be a postgres:// URL: this region's streaming replica of DATABASE_URL");
+    else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('DATABASE_READ_URL', 'DATABASE_READ_URL needs DATABASE_URL to be the PostgreSQL primary (postgres://…) it replicates');
+    else if (redisUrl !== null) fail('DATABASE_READ_URL', 'DATABASE_READ_URL is for sessions in PostgreSQL, but REDIS_URL puts them in Redis: unset one of them (docs/operations.md, "Several regions")');
+    else if (sameServer(databaseReadUrl, databaseUrl)) fail('DATABASE_READ_URL', "DATABASE_READ_URL is the same server as DATABASE_URL: it must be this region's streaming replica (or unset)");
+  }
 
   if (env.STEP_UP_MFA === 'if-enrolled' && production && env.STEP_UP_MFA_INSECURE_OK !== '1') {
     fail('STEP_UP_MFA', 'STEP_UP_MFA=if-enrolled lets an admin without a second factor act on a password alone; it is refused in production. Enroll every admin in MFA and unset STEP_UP_MFA, or set STEP_UP_MFA_INSECURE_OK=1 to accept the risk');
@@ -370,6 +384,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     },
     dataDir,
     databaseUrl,
+    databaseReadUrl,
     redisUrl,
     roles: { admin, viewer },
     rateLimit: {
@@ -388,6 +403,15 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
 }
 
 type Fail = (field: string, message: string) => void;
+
+/** Whether two connection URLs name the same host, port and database (credentials and options aside). */
+function sameServer(a: string, b: string): boolean {
+  const key = (value: string) => {
+    const url = URL.parse(value);
+    return url ? `${url.hostname.toLowerCase()}:${url.port || '5432'}${url.pathname}` : value;
+  };
+  return key(a) === key(b);
+}
 
 function checkIssuer(field: string, value: string, production: boolean, fail: Fail): string {
   const url = URL.parse(value);

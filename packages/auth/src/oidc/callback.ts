@@ -13,7 +13,7 @@ import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
-import { demandsMfa } from './login.ts';
+import { demandsMfa, storeWrite } from './login.ts';
 
 // When no expires_in comes back, assume 5 min: refreshing early is harmless, late is not.
 const DEFAULT_ACCESS_TOKEN_SECONDS = 300;
@@ -56,7 +56,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (request.method !== 'GET') throw new AuthError('AUTH_METHOD_NOT_ALLOWED', { detail: 'the callback accepts GET only' });
     const state = params.get('state');
     // Taking deletes: whatever happens next, this state can never be used again (replay).
-    tx = state ? await ctx.store.takeTransaction(state) : null;
+    tx = state ? await storeWrite(() => ctx.store.takeTransaction(state)) : null;
     if (!tx) {
       if (params.has('error')) throw idpErrorWithoutTransaction(ctx, params);
       throw new AuthError(state ? 'AUTH_TRANSACTION_NOT_FOUND' : 'AUTH_STATE_MISMATCH', { reason: state ? 'auth_transaction_not_found' : 'state_missing' });
@@ -91,15 +91,16 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       const old = await ctx.sessions.validate(oldToken);
       if (old) await ctx.sessions.revoke(old.id);
     }
-    const { token, session } = await ctx.sessions.create({
+    const idToken = tokens.id_token;
+    const { token, session } = await storeWrite(() => ctx.sessions.create({
       user: identity.user,
       roles: identity.roles,
       claims: identity.claims,
-      tokens: { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
+      tokens: { idToken, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
       accessTokenExpiresAt: accessTokenExpiry(tokens, ctx.now()),
       userAgent: summarizeUserAgent(request),
       ip: clientNetwork(request),
-    });
+    }));
     const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
     await ctx.audit.emit({
       type: 'signin.succeeded',

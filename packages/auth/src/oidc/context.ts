@@ -48,7 +48,9 @@ export function loginUrl(returnTo: string): string {
 export async function errorResponse(ctx: FlowContext, error: AuthError, retryUrl: string | null, extraHeaders: Array<[string, string]> = []): Promise<Response> {
   const info = describeError(error.code);
   const message = error.detail ? `${info.message} (${error.detail})` : info.message;
-  return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, extraHeaders);
+  // 60 s: a store failover or a primary coming back takes about that; clients should not hammer it.
+  const retryAfter: Array<[string, string]> = error.code === 'AUTH_STORE_UNAVAILABLE' ? [['retry-after', '60']] : [];
+  return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, [...retryAfter, ...extraHeaders]);
 }
 
 /** `input` rendered by the app's (or default) page renderer, never cached, with `extraHeaders` added. */

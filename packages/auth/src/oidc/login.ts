@@ -62,6 +62,18 @@ function readParams(url: URL): LoginParams {
   return params;
 }
 
+/**
+ * Runs a write to the session store; a failure (the store down, a region without its primary) is
+ * `AUTH_STORE_UNAVAILABLE`, the 503 "try again" page, never a 400 blaming the request.
+ */
+export async function storeWrite<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (cause) {
+    throw new AuthError('AUTH_STORE_UNAVAILABLE', { cause });
+  }
+}
+
 /** Handles `GET /auth/login?returnTo=&prompt=&max_age=&acr_values=&login_hint=`. */
 export async function handleLogin(ctx: FlowContext, request: Request): Promise<Response> {
   let params: LoginParams = { returnTo: '/' };
@@ -73,7 +85,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const createdAt = ctx.now();
-    await ctx.store.putTransaction({
+    await storeWrite(() => ctx.store.putTransaction({
       state,
       codeVerifier,
       nonce,
@@ -83,7 +95,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
       ...(params.acrValues === undefined ? {} : { acrValues: params.acrValues }),
       createdAt,
       expiresAt: createdAt + TRANSACTION_TTL_SECONDS * 1000,
-    });
+    }));
     const authorizationUrl = oidc.buildAuthorizationUrl(configuration, {
       // From config only, never from Host / X-Forwarded-*: the IdP must send the code back to us.
       redirect_uri: ctx.config.redirectUri,

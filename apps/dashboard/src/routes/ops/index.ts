@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import type { RegionalHealth } from '@gatehouse/auth/stores/postgres-regional';
 import type { AppDeps } from '../../deps.ts';
 
 // 3 s: a probe must answer before Kubernetes' default 1–5 s probe timeout gives up on its own.
@@ -22,6 +23,12 @@ async function check(name: string, work: () => Promise<boolean>): Promise<{ name
   }
 }
 
+/** The regional store's health (`stores/postgres-regional.ts`), when the sessions live in one. */
+function regionalHealth(sessions: unknown): Promise<RegionalHealth> | null {
+  const health = (sessions as { health?: unknown }).health;
+  return typeof health === 'function' ? Promise.resolve((health as () => RegionalHealth).call(sessions)) : null;
+}
+
 /** `/healthz`, `/readyz`, and `/metrics` (404 here unless METRICS_TOKEN is set, then bearer-protected). */
 export function opsRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -34,8 +41,17 @@ export function opsRoutes(deps: AppDeps): Hono {
       check('identityProvider', () => deps.auth.ready()),
     ]);
     const ready = checks.every((entry) => entry.ok);
-    const body = { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(checks.map((entry) => [entry.name, entry.ok ? 'ok' : 'failing'])) };
-    return c.json(body, ready ? 200 : 503);
+    const results: Record<string, string> = Object.fromEntries(checks.map((entry) => [entry.name, entry.ok ? 'ok' : 'failing']));
+    // Sessions across regions (DATABASE_READ_URL): which server is failing. Without the primary the
+    // instance stays ready — it still serves existing sessions — but says it is degraded.
+    const regional = regionalHealth(deps.sessions);
+    let status = ready ? 'ready' : 'not_ready';
+    if (regional) {
+      const health = await regional;
+      Object.assign(results, { sessionPrimary: health.primary, sessionReplica: health.replica, sessionMode: health.mode });
+      if (ready && (health.primary !== 'ok' || health.replica !== 'ok')) status = 'degraded';
+    }
+    return c.json({ status, checks: results }, ready ? 200 : 503);
   });
 
   // On the app port only behind METRICS_TOKEN; otherwise it lives on its own port (metrics-server.ts).
