@@ -62,7 +62,10 @@ async function main(): Promise<void> {
   }
 
   const { startDashboard } = await import('@gatehouse/dashboard/server');
-  const dashboard = await startDashboard({ config }).catch((err: unknown) => {
+  // Every app in apps/ (npm run new-app), served by the same server behind the same sign-in.
+  const { discoverApps } = await import('@gatehouse/dashboard/project');
+  const apps = await discoverApps();
+  const dashboard = await startDashboard({ config, apps }).catch((err: unknown) => {
     if (inUse(err)) {
       const busy = (err as { port?: unknown }).port;
       fail(busy !== undefined && busy === config.metrics.port
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   console.log(`${banner}
   Gatehouse is running.
 
-    Open ${config.appBaseUrl} and choose "Sign in with Okta".${demo}
+    Open ${config.appBaseUrl} and choose "Sign in with Okta".${demo}${apps.map((app) => `\n    ${app.manifest.title}: ${config.appBaseUrl}/apps/${app.manifest.name}/`).join('')}
     Identity provider: ${config.okta.issuer}${config.usingEmulator ? ' (the bundled Okta emulator)' : ''}
     Data is kept in ${dataDir}. Press Ctrl-C to stop.
 `);

@@ -24,6 +24,8 @@ import { liveAssetRoutes } from './routes/live/assets.ts';
 import { liveCursorMiddleware, liveRoutes } from './routes/live/index.tsx';
 import { opsRoutes } from './routes/ops/index.ts';
 import { profileRoutes } from './routes/profile/index.tsx';
+import { appNavigationItems, mountApps } from './project/mount.tsx';
+import { appNavigation } from './views/project-nav.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -58,6 +60,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.use('*', requestLog(deps));
   app.use('*', securityHeaders(deps.config));
   app.use('*', cacheControl());
+  app.use('*', appNavigation(appNavigationItems(deps.apps ?? [])));
 
   app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', liveAssetRoutes());
@@ -99,6 +102,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.route('/admin', adminRoutes(deps));
   app.route('/profile', profileRoutes());
   app.route('/api', apiRoutes());
+  mountApps(app, deps);
 
   app.notFound(notFound());
   app.onError(errorHandler(deps.logger));

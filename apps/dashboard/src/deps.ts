@@ -2,6 +2,7 @@
  * What the web app is built from. `server.ts` assembles the real ones; tests assemble the same
  * real parts (stores in a temp directory, the real auth package, the emulator) — no fakes.
  */
+import type { GatehouseApp } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
@@ -34,4 +35,6 @@ export interface AppDeps {
   authRateLimit?: RateLimitOptions;
   /** The rate limiter's counters; default: shared through Redis when the sessions are, else in process. */
   counters?: LimitCounters;
+  /** The project's other apps, mounted at `/apps/<name>/` (see `project/mount.tsx`); default none. */
+  apps?: readonly GatehouseApp[];
 }

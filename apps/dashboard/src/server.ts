@@ -15,6 +15,8 @@ import type { AppDeps, RateLimitOptions } from './deps.ts';
 import { OktaDirectory } from './okta/directory.ts';
 import { createLiveHub, type LiveHubOptions } from './routes/live/hub.ts';
 import { registerLiveMetrics } from './routes/live/metrics.ts';
+import { discoverApps } from './project/discover.ts';
+import { appRoles } from './project/mount.tsx';
 import { createMetrics } from './routes/ops/metrics.ts';
 import { openStores, schedulePurge, type OpenStores } from './stores.ts';
 import { renderSignInError } from './views/status-pages.tsx';
@@ -32,6 +34,8 @@ export interface StartDashboardOptions {
   authRateLimit?: RateLimitOptions;
   /** Overrides `config.metrics.port` (`null`: no metrics listener); defaults to `0` when `port` is `0` (tests). */
   metricsPort?: number | null;
+  /** The project's other apps, mounted at `/apps/<name>/`; default: discovered from the workspaces (`project/discover.ts`). */
+  apps?: AppDeps['apps'];
 }
 
 /** A listening dashboard. */
@@ -60,6 +64,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
       logger,
       directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
+      apps: options.apps ?? await discoverApps(),
     });
     const port = options.port ?? config.port;
     const server = await listen(app.fetch, port, options.hostname);
@@ -110,7 +115,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'apps'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const { live: liveTimings, ...appOptions } = options;
   const metrics = createMetrics(stores.sessions);
@@ -128,6 +133,7 @@ export async function assembleApp(
     events: stores.events,
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
+    roles: appRoles(options.apps ?? []),
   });
   live.attach(auth.events);
   const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, live, ...appOptions };

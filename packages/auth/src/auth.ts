@@ -16,7 +16,7 @@ import { renderErrorPage } from './oidc/error-page.ts';
 import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 import { handleLogout } from './oidc/logout.ts';
 import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
-import { permissionsFor, readClaim, resolveRoles } from './rbac.ts';
+import { type AppRoleDefinitions, createRoleTable, permissionsFor, readClaim, type RoleTable } from './rbac.ts';
 import { normalizeReturnTo } from './return-to.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
@@ -50,6 +50,8 @@ export interface AuthDeps {
    * an in-process bus, right for one instance on SQLite or memory.
    */
   events?: SessionEventBus;
+  /** The roles the project's apps add to the one RBAC table (their groups from `GATEHOUSE_ROLE_*_GROUPS`). */
+  roles?: AppRoleDefinitions;
 }
 
 /** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
@@ -58,6 +60,8 @@ export interface Auth {
   readonly sessions: SessionManager;
   /** Revocations, role changes and new sessions, as every instance sees them. */
   readonly events: SessionEventBus;
+  /** The one roles → permissions table, with the Okta groups granting each role: core and app roles. */
+  readonly rbac: RoleTable;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -104,12 +108,12 @@ function anonymous(): AuthState {
 }
 
 /** The {@link AuthState} of a valid session record. */
-export function stateFromSession(session: SessionRecord): AuthState {
+export function stateFromSession(session: SessionRecord, rbac?: RoleTable): AuthState {
   return {
     isAuthenticated: true,
     user: session.user,
     roles: session.roles,
-    permissions: permissionsFor(session.roles),
+    permissions: rbac ? rbac.permissionsFor(session.roles) : permissionsFor(session.roles),
     session: {
       id: session.id,
       createdAt: new Date(session.createdAt),
@@ -135,6 +139,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const audit = createAudit(deps.audit, logger, now);
   const client = createOidcClient(config, { logger, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const events = deps.events ?? createLocalBus({ now });
+  const rbac = createRoleTable(config, deps.roles);
   const sessions = await createSessionManager(config, deps.sessions, {
     now,
     events,
@@ -151,6 +156,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     logger,
     now,
     renderError: deps.renderError ?? renderErrorPage,
+    rbac,
   };
   const refresher = createRefresher(ctx);
   const bearer = createBearerVerifier(config, client, deps.bearer);
@@ -160,7 +166,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       const session = await sessions.validate(cookie.read(request), options);
       if (!session) return anonymous();
       const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
-      return fresh ? stateFromSession(fresh) : anonymous();
+      return fresh ? stateFromSession(fresh, rbac) : anonymous();
     } catch (err) {
       // A store outage must not sign anyone in; it shows as "not signed in", logged loudly.
       logger.error({ step: 'authenticate', ...errorSummary(err) }, 'session lookup failed');
@@ -175,7 +181,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     try {
       if (!match) throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'malformed_authorization_header' });
       const claims = await bearer.verifyAccessToken(match[1]!);
-      const { roles, groups } = resolveRoles(readClaim(claims, config.groupsClaim), config.roles);
+      const { roles, groups } = rbac.resolve(readClaim(claims, config.groupsClaim));
       return {
         isAuthenticated: true,
         user: {
@@ -186,7 +192,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
           groups,
         },
         roles,
-        permissions: permissionsFor(roles),
+        permissions: rbac.permissionsFor(roles),
         session: null,
         claims: {},
         via: 'bearer',
@@ -200,6 +206,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
 
   return {
     config,
+    rbac,
     sessions,
     events,
     now,

@@ -13,7 +13,22 @@ export { MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 export { hasMfa } from './oidc/claims.ts';
 export type { RefreshOptions } from './oidc/refresh.ts';
 export { ConfigError, loadConfig, parseConfig, redactConfig, type ConfigIssue, type GatehouseConfig } from './config/index.ts';
-export { hasPermission, permissionsFor, readClaim, resolveRoles, ROLE_PERMISSIONS, ROLES, type GroupsClaimProblem } from './rbac.ts';
+export {
+  APP_ROLE_NAME,
+  appRoleVariable,
+  createRoleTable,
+  hasPermission,
+  PERMISSION_NAME,
+  permissionsFor,
+  readClaim,
+  resolveRoles,
+  ROLE_PERMISSIONS,
+  ROLES,
+  type AppRoleDefinition,
+  type AppRoleDefinitions,
+  type GroupsClaimProblem,
+  type RoleTable,
+} from './rbac.ts';
 export { normalizeReturnTo } from './return-to.ts';
 export { createSessionManager, sessionCookie, type SessionManager, type TokenBundle } from './session/index.ts';
 export type {
@@ -22,7 +37,11 @@ export type {
   AuditLog,
   AuditQuery,
   AuditSink,
+  AppPermissionRegistry,
+  AppRoleRegistry,
   AuthUser,
+  CorePermission,
+  CoreRole,
   LoginTransaction,
   Permission,
   Role,

@@ -3,11 +3,22 @@
  * event and a store are. Every other module of the package (and the apps) speaks these types.
  */
 
-/** Roles Gatehouse knows. Okta groups map to roles through config (`GATEHOUSE_*_GROUPS`). */
-export type Role = 'admin' | 'viewer';
+/** Roles built into Gatehouse. Okta groups map to them through config (`GATEHOUSE_*_GROUPS`). */
+export type CoreRole = 'admin' | 'viewer';
 
-/** Typed permissions; roles map to permissions in one table (`rbac.ts`). */
-export type Permission =
+/**
+ * Roles the project's apps add, by declaration merging — an app's `rbac.ts` says
+ * `declare module '@gatehouse/auth' { interface AppRoleRegistry { 'approvals-user': true } }` and
+ * declares the same role at run time in its manifest (see `createRoleTable` in `rbac.ts`), where the
+ * Okta groups granting it come from `GATEHOUSE_ROLE_<ROLE>_GROUPS`.
+ */
+export interface AppRoleRegistry {}
+
+/** Every role of the project: the core ones and those its apps register. */
+export type Role = CoreRole | Extract<keyof AppRoleRegistry, string>;
+
+/** The core's typed permissions; roles map to permissions in one table (`rbac.ts`). */
+export type CorePermission =
   | 'dashboards:read'
   | 'profile:read'
   | 'users:read'
@@ -16,6 +27,12 @@ export type Permission =
   | 'sessions:revoke'
   | 'audit:read'
   | 'settings:read';
+
+/** Permissions the project's apps add, by declaration merging like {@link AppRoleRegistry} (`'approvals:read': true`). */
+export interface AppPermissionRegistry {}
+
+/** Every typed permission of the project: the core's and its apps'. */
+export type Permission = CorePermission | Extract<keyof AppPermissionRegistry, string>;
 
 /** The signed-in person, as the app sees them (from the ID token / userinfo claims). */
 export interface AuthUser {

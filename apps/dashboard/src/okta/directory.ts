@@ -6,6 +6,7 @@
  */
 import okta from '@okta/okta-sdk-nodejs';
 import type { Client, Group, User } from '@okta/okta-sdk-nodejs';
+import type { OktaManagement } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../auth.ts';
 import { DirectoryError } from './errors.ts';
@@ -135,8 +136,8 @@ async function take<T>(collection: AsyncIterable<T | null>, max: number): Promis
 
 const MANAGEMENT_SCOPES: readonly ManagementScope[] = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage'];
 
-/** Users and groups of the Okta org, as the admin panel needs them. */
-export class OktaDirectory {
+/** Users and groups of the Okta org, as the admin panel and the project's apps (`ctx.okta`) need them. */
+export class OktaDirectory implements OktaManagement {
   readonly #clientFor: (scope: ManagementScope) => Client;
 
   constructor(clients: DirectoryClients) {
@@ -201,6 +202,11 @@ export class OktaDirectory {
 
   listUserGroups(id: string): Promise<DirectoryGroup[]> {
     return this.#call('okta.users.read', async (client) => (await take(await client.userApi.listUserGroups({ userId: id }), MAX_LISTED)).map(toGroup));
+  }
+
+  /** The members of a group (the access review's admins and viewers). */
+  listGroupUsers(groupId: string, max = MAX_LISTED): Promise<DirectoryUser[]> {
+    return this.#call('okta.groups.read', async (client) => (await take(await client.groupApi.listGroupUsers({ groupId, limit: Math.min(max, 200) }), max)).map(toUser));
   }
 
   listGroups(): Promise<DirectoryGroup[]> {

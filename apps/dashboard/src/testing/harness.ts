@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { resolveRoles } from '@gatehouse/auth';
 import { loadConfig } from '@gatehouse/auth/config';
 import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
 import type { createApp } from '../app.ts';
@@ -35,6 +34,8 @@ export interface HarnessOptions {
   /** Extra environment variables for `loadConfig`. */
   env?: Record<string, string>;
   authRateLimit?: RateLimitOptions;
+  /** The project's apps to mount at `/apps/<name>/` (default none; `npm start` discovers them). */
+  apps?: AppDeps['apps'];
 }
 
 /** A test app over real stores, with helpers to sign in and make requests. */
@@ -78,6 +79,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     // 20 ms: live tests wait for refreshes; the production 500 ms would only slow them.
     live: { coalesceMs: 20 },
     ...(options.authRateLimit ? { authRateLimit: options.authRateLimit } : {}),
+    ...(options.apps ? { apps: options.apps } : {}),
   });
   const { auth } = deps;
 
@@ -90,7 +92,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     logs,
     async signIn(kind, signInOptions = {}) {
       const demo = DEMO_USERS[kind];
-      const { roles, groups } = resolveRoles([...demo.groups], config.roles);
+      const { roles, groups } = auth.rbac.resolve([...demo.groups]);
       const now = Date.now();
       const { token, session } = await auth.sessions.create({
         user: { sub: demo.id, email: demo.login, name: demo.name, groups },

@@ -8,6 +8,7 @@ import type { Child, FC } from 'hono/jsx';
 import type { AuthState, Permission } from '../auth.ts';
 import { HTMX_CONFIG, LIVE_SCRIPTS } from '../routes/live/assets.ts';
 import { isLive, LiveAnnouncer, LiveIndicator, liveUrl } from '../routes/live/region.tsx';
+import { appNavItems } from './project-nav.ts';
 
 /** The product name shown in titles and the header. */
 export const PRODUCT_NAME = 'Gatehouse';
@@ -44,9 +45,16 @@ export function roleLabel(auth: AuthState): string {
   return 'No role';
 }
 
+/** Whether `path` is the item's page or below it (`/admin/users` is under `/admin`, `/apps/x` is `/apps/x/`). */
+function isCurrent(path: string | undefined, href: string): boolean {
+  const base = href.replace(/\/$/, '');
+  return path !== undefined && (path === href || path === base || path.startsWith(`${base}/`));
+}
+
 const Header: FC<{ auth: AuthState | null | undefined; path: string | undefined }> = ({ auth, path }) => {
   const user = auth?.isAuthenticated ? auth.user : null;
-  const items = auth ? NAV.filter((item) => auth.permissions.includes(item.permission)) : [];
+  // The dashboard's areas, then the project's apps (`/apps/<name>/`) the user's roles open.
+  const items = auth ? [...NAV, ...appNavItems()].filter((item) => auth.permissions.includes(item.permission)) : [];
   return (
     <header class="site-header">
       <div class="site-header__inner">
@@ -59,7 +67,7 @@ const Header: FC<{ auth: AuthState | null | undefined; path: string | undefined 
             <ul>
               {items.map((item) => (
                 <li>
-                  <a href={item.href} aria-current={path !== undefined && (path === item.href || path.startsWith(`${item.href}/`)) ? 'page' : undefined}>
+                  <a href={item.href} aria-current={isCurrent(path, item.href) ? 'page' : undefined}>
                     {item.label}
                   </a>
                 </li>

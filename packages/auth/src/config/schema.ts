@@ -93,6 +93,12 @@ export interface GatehouseConfig {
   /** Open `GET /live` streams: at most this many per session (tabs) and per instance; past either, 429. */
   live: { streamsPerSession: number; maxStreams: number };
   /**
+   * Okta groups granting the roles of the project's apps, keyed by variable
+   * (`GATEHOUSE_ROLE_<ROLE>_GROUPS`, e.g. `GATEHOUSE_ROLE_APPROVALS_USER_GROUPS` for `approvals-user`).
+   * Only the variables that are set; an app role without one keeps its manifest's default groups.
+   */
+  appRoleGroups: Readonly<Record<string, string[]>>;
+  /**
    * Reverse proxies in front of the app (an Ingress, a load balancer) whose `X-Forwarded-For`
    * entries are trusted; 0 means the socket's peer is the client.
    */
@@ -242,6 +248,33 @@ const environmentSchema = z.object({
 
 type Environment = z.output<typeof environmentSchema>;
 
+/** `GATEHOUSE_ROLE_<ROLE>_GROUPS`: the groups granting an app's role (`<ROLE>`: the role name, upper case, `-` as `_`). */
+export const APP_ROLE_VARIABLE = /^GATEHOUSE_ROLE_([A-Z0-9]+(?:_[A-Z0-9]+)*)_GROUPS$/;
+
+/** The app-role variables: every `GATEHOUSE_ROLE_*` variable must be a well-formed one with a group list. */
+const APP_ROLE_KEY_MESSAGE = 'is not a valid name: use GATEHOUSE_ROLE_<ROLE>_GROUPS, <ROLE> being an app role in upper case with _ for - (e.g. GATEHOUSE_ROLE_APPROVALS_USER_GROUPS)';
+const appRoleSchema = z.record(
+  z.string().regex(APP_ROLE_VARIABLE, { error: APP_ROLE_KEY_MESSAGE }),
+  z.preprocess(blankToUndefined, z.string({ error: 'must list Okta groups, comma-separated' }).optional()),
+);
+
+function appRoleGroups(env: Record<string, string | undefined>, issues: ConfigIssue[]): Record<string, string[]> {
+  const entries = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('GATEHOUSE_ROLE_')));
+  const parsed = appRoleSchema.safeParse(entries);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? 'GATEHOUSE_ROLE_');
+      // zod reports a bad key as "Invalid key in record"; the key's own message says the fix.
+      const message = issue.code === 'invalid_key' ? APP_ROLE_KEY_MESSAGE : issue.message;
+      issues.push({ field, message: `${field} ${message}` });
+    }
+    return {};
+  }
+  const groups: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(parsed.data)) if (value !== undefined) groups[name] = list(value, /,/);
+  return groups;
+}
+
 /** Inputs to {@link parseConfig} that do not come from the environment. */
 export interface ParseConfigOptions {
   /** A development secret (persisted by `load.ts`) used when `SESSION_SECRET` is absent outside production. */
@@ -256,7 +289,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   const result = environmentSchema
     .transform((fields, ctx) => {
       const issues: ConfigIssue[] = [];
-      const config = buildConfig(fields, options, issues);
+      const config = { ...buildConfig(fields, options, issues), appRoleGroups: appRoleGroups(env, issues) };
       for (const issue of issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [issue.field] });
       return config;
     })
@@ -272,7 +305,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   return deepFreeze(config);
 }
 
-function buildConfig(env: Environment, options: ParseConfigOptions, issues: ConfigIssue[]): GatehouseConfig {
+function buildConfig(env: Environment, options: ParseConfigOptions, issues: ConfigIssue[]): Omit<GatehouseConfig, 'appRoleGroups'> {
   const fail = (field: string, message: string) => issues.push({ field, message });
   const production = env.NODE_ENV === 'production';
   const usingEmulator = env.OKTA_ISSUER === undefined && env.OKTA_DOMAIN === undefined;

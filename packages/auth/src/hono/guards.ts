@@ -15,7 +15,6 @@ import { describeError } from '../errors.ts';
 import { loginUrl } from '../oidc/context.ts';
 import { hasMfa, hasMfaIfEnrolled } from '../oidc/claims.ts';
 import { renderErrorJson, renderErrorPage } from '../oidc/error-page.ts';
-import { hasPermission, ROLE_PERMISSIONS } from '../rbac.ts';
 import type { AuthUser, Permission, Role } from '../types.ts';
 import { type AuthEnv, authOf, currentPath, wantsJson } from './context.ts';
 
@@ -83,7 +82,7 @@ function deny(c: Context<AuthEnv>, state: SignedInState, details: AccessDeniedDe
 
 function groupsFor(c: Context<AuthEnv>, roles: readonly Role[]): string[] {
   const { auth } = authOf(c);
-  return [...new Set(roles.flatMap((role) => auth.config.roles[role]))];
+  return [...new Set(roles.flatMap((role) => auth.rbac.groupsOf(role)))];
 }
 
 /** The signed-in caller if they hold at least one of `role`; otherwise throws {@link AccessDeniedError}. */
@@ -97,9 +96,9 @@ export function requireRole(c: Context<AuthEnv>, role: Role | Role[]): SignedInS
 /** The signed-in caller if one of their roles grants `permission`; otherwise throws {@link AccessDeniedError}. */
 export function requirePermission(c: Context<AuthEnv>, permission: Permission): SignedInState {
   const state = requireSession(c);
-  if (hasPermission(state.roles, permission)) return state;
-  const granting = (Object.keys(ROLE_PERMISSIONS) as Role[]).filter((role) => ROLE_PERMISSIONS[role].includes(permission));
-  return deny(c, state, { needed: { permission }, groupsThatGrant: groupsFor(c, granting) });
+  const { rbac } = authOf(c).auth;
+  if (rbac.has(state.roles, permission)) return state;
+  return deny(c, state, { needed: { permission }, groupsThatGrant: groupsFor(c, rbac.rolesGranting(permission)) });
 }
 
 /**

@@ -81,7 +81,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
     // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
     if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
-    const identity = identityFromClaims(claims, ctx.config);
+    const identity = identityFromClaims(claims, ctx.config, ctx.rbac);
     // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
     if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
 

@@ -4,7 +4,7 @@
  * of the token — in particular no `nonce`, `at_hash` or token value — is kept.
  */
 import type { GatehouseConfig } from '../config/index.ts';
-import { type GroupsClaimProblem, readClaim, resolveRoles } from '../rbac.ts';
+import { type GroupsClaimProblem, readClaim, type RoleTable } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
 import { MFA_IF_ENROLLED_ACR } from './login.ts';
 
@@ -27,8 +27,13 @@ function stringClaim(value: unknown): string | null {
  * Maps ID token claims to an {@link Identity}. `previous` (on refresh) supplies claims a refreshed
  * ID token may omit (`auth_time`, `amr`), so a refresh never makes a step-up look fresher or older.
  */
-export function identityFromClaims(claims: Record<string, unknown>, config: GatehouseConfig, previous?: SessionRecord['claims']): Identity {
-  const { roles, groups, problem } = resolveRoles(readClaim(claims, config.groupsClaim), config.roles);
+export function identityFromClaims(
+  claims: Record<string, unknown>,
+  config: Pick<GatehouseConfig, 'groupsClaim'>,
+  rbac: Pick<RoleTable, 'resolve'>,
+  previous?: SessionRecord['claims'],
+): Identity {
+  const { roles, groups, problem } = rbac.resolve(readClaim(claims, config.groupsClaim));
   const kept: Record<string, unknown> = { ...(previous ?? {}) };
   for (const name of KEPT_CLAIMS) if (claims[name] !== undefined) kept[name] = claims[name];
   const given = stringClaim(claims['given_name']);

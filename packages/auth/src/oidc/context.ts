@@ -7,6 +7,7 @@ import type { GatehouseConfig } from '../config/index.ts';
 import type { Audit, AuthLogger } from '../audit.ts';
 import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
+import type { RoleTable } from '../rbac.ts';
 import type { SessionStore, TransactionStore } from '../types.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
 import type { OidcClient } from './client.ts';
@@ -37,6 +38,8 @@ export interface FlowContext {
   /** Current time, epoch ms (injectable for tests). */
   now: () => number;
   renderError: RenderError;
+  /** The project's roles table (core and app roles), for mapping the `groups` claim. */
+  rbac: RoleTable;
 }
 
 /** `/auth/login?returnTo=…` for a "Try again" link. */

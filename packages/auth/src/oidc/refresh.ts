@@ -179,7 +179,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
     if (claims && claims.sub !== current.user.sub) {
       return endSession(current, new AuthError('AUTH_REFRESH_FAILED', { reason: 'subject_changed' }));
     }
-    const identity = claims ? identityFromClaims(claims, ctx.config, current.claims) : null;
+    const identity = claims ? identityFromClaims(claims, ctx.config, ctx.rbac, current.claims) : null;
     const updated = await ctx.sessions.replaceTokens(current, {
       tokens: {
         idToken: response.id_token ?? tokens.idToken,

@@ -1,11 +1,11 @@
 /**
  * `/admin/roles`: the read-only group → role → permission table, from config
- * (`GATEHOUSE_*_GROUPS`) and the one `ROLE_PERMISSIONS` table of the auth package.
+ * (`GATEHOUSE_*_GROUPS`, `GATEHOUSE_ROLE_<ROLE>_GROUPS`) and the one RBAC table (`auth.rbac`): the
+ * core roles and those the project's apps add.
  */
 import { Hono } from 'hono';
-import { ROLE_PERMISSIONS } from '@gatehouse/auth';
 import { requirePermission } from '@gatehouse/auth/hono';
-import type { AuthEnv, Role } from '../../auth.ts';
+import type { AuthEnv } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
@@ -17,12 +17,12 @@ export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {
 
   app.get('/roles', (c) => {
     const auth = requirePermission(c, 'settings:read');
-    const roles = Object.keys(ROLE_PERMISSIONS) as Role[];
+    const { rbac } = deps.auth;
     return c.html(
       <Layout title="Roles" auth={auth} path="/admin/roles">
         <AdminNav current="/admin/roles" config={deps.config} />
         <section class="card" aria-labelledby="roles-title">
-          <PageHeader id="roles-title" title="Roles and permissions" lead="Okta groups grant roles; roles grant permissions. Read-only: groups are set with GATEHOUSE_ADMIN_GROUPS and GATEHOUSE_VIEWER_GROUPS." />
+          <PageHeader id="roles-title" title="Roles and permissions" lead="Okta groups grant roles; roles grant permissions. Read-only: groups are set with GATEHOUSE_ADMIN_GROUPS, GATEHOUSE_VIEWER_GROUPS and, for the roles of the project's apps, GATEHOUSE_ROLE_<ROLE>_GROUPS." />
           <div class="table-wrap">
             <table>
               <thead>
@@ -33,11 +33,11 @@ export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {
                 </tr>
               </thead>
               <tbody>
-                {roles.map((role) => (
+                {rbac.roles.map((role) => (
                   <tr>
-                    <td>{deps.config.roles[role].length > 0 ? deps.config.roles[role].map((group) => <><code>{group}</code> </>) : <span class="empty">none configured</span>}</td>
+                    <td>{rbac.groupsOf(role).length > 0 ? rbac.groupsOf(role).map((group) => <><code>{group}</code> </>) : <span class="empty">none configured</span>}</td>
                     <td><span class={`badge badge--${role}`}>{role}</span></td>
-                    <td>{ROLE_PERMISSIONS[role].map((permission) => <><code>{permission}</code> </>)}</td>
+                    <td>{rbac.permissionsOf(role).map((permission) => <><code>{permission}</code> </>)}</td>
                   </tr>
                 ))}
                 <tr>

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { AuthEnv } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { Layout, PRODUCT_NAME } from '../../views/layout.tsx';
+import { appNavItems } from '../../views/project-nav.ts';
 import { ForbiddenPage } from '../../views/status-pages.tsx';
 
 /** Where a signed-in user with these roles starts. `null`: no role, nothing to open. */
@@ -29,6 +30,9 @@ export function homeRoutes(deps: AppDeps): Hono<AuthEnv> {
     if (auth.isAuthenticated) {
       const home = homeFor(auth.roles);
       if (home) return c.redirect(home, 302);
+      // Only an app's role (no dashboard role): the first of the project's apps they open.
+      const app = appNavItems().find((item) => auth.permissions.includes(item.permission));
+      if (app) return c.redirect(app.href, 302);
       const groups = [...deps.config.roles.admin, ...deps.config.roles.viewer];
       return c.html(<ForbiddenPage auth={auth} groupsThatGrant={groups} />, 403);
     }
