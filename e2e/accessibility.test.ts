@@ -20,6 +20,7 @@ import { loadConfig } from '@gatehouse/auth/config';
 import {
   currentTotp, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator,
 } from '@gatehouse/okta-emulator';
+import { discoverApps } from '../apps/dashboard/src/project/discover.ts';
 import { startDashboard, type RunningDashboard } from '../apps/dashboard/src/server.ts';
 import { launchBrowser, newPage, screenshot, stepUp, submitCredentials } from './harness.ts';
 
@@ -331,14 +332,14 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     assertNone(violations);
   });
 
-  test('admin pages: overview, sessions, users, new user, user detail, audit, health, roles, profile, 404, 400', async () => {
+  test('admin pages: overview, sessions, users, new user, user detail, audit, health, roles, profile, access review, 404, 400', async () => {
     const page = await freshPage();
     await signIn(page, DEMO_USERS.admin.login);
     // The new-user form is behind the admin step-up: take it once, then every page answers 200.
     await page.goto(`${appBase}/admin/users/new`);
     await stepUp(page, DEMO_USERS.admin.login, new URL(emulator.url).origin, new URL(appBase).origin);
     const violations: Violation[] = [];
-    for (const p of ['/admin', '/admin/sessions', '/admin/users', '/admin/users/new', `/admin/users/${DEMO_USERS.viewer.id}`, '/admin/audit', '/admin/health', '/admin/roles', '/profile']) {
+    for (const p of ['/admin', '/admin/sessions', '/admin/users', '/admin/users/new', `/admin/users/${DEMO_USERS.viewer.id}`, '/admin/audit', '/admin/health', '/admin/roles', '/profile', '/apps/access-review/']) {
       violations.push(...await visit(page, p, 200));
     }
     violations.push(...await visit(page, '/no-such-page', 404, '404 (signed in)'));
@@ -417,9 +418,11 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     await admin.goto(`${appBase}/admin/sessions`);
     const stops = await tabUntil(admin, (f) => f.tag === 'button' && /^revoke$/i.test(f.text), 'admin sessions');
     const nav = stops.map((s, i) => (s.inMainNav ? i : -1)).filter((i) => i >= 0);
+    // Then the project's apps (apps/*), which the demo admin opens with their default groups.
+    const apps = (await discoverApps()).map((app) => app.manifest.title);
     assert.deepEqual(
       nav.map((i) => stops[i]!.text),
-      ['Dashboards', 'Admin', 'Profile'],
+      ['Dashboards', 'Admin', 'Profile', ...apps],
       'admin sessions: the main navigation is reached, in order, right after the header',
     );
     assert.ok(nav[0]! > 0 && nav[nav.length - 1]! < stops.length - 1, 'admin sessions: main navigation comes after the skip link and before the primary action');
