@@ -34,9 +34,13 @@ async function main(): Promise<void> {
   const closers: Array<() => Promise<void>> = [];
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: do not wait for requests in flight.
+      console.log(`\n  ${signal} again: exiting without finishing the requests in flight.`);
+      process.exit(1);
+    }
     stopping = true;
-    console.log(`\n  ${signal} received: stopping…`);
+    console.log(`\n  ${signal} received: finishing requests in flight (at most ${config.shutdown.timeoutSeconds} s; ${signal} again to exit now)…`);
     for (const close of closers.reverse()) {
       await close().catch((err: unknown) => console.error('  error while stopping:', (err as Error).message));
     }

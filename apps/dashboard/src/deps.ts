@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
+import type { DrainState } from './drain.ts';
 import type { OktaDirectory } from './okta/directory.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
 
@@ -31,4 +32,9 @@ export interface AppDeps {
   authRateLimit?: RateLimitOptions;
   /** The rate limiter's counters; default: shared through Redis when the sessions are, else in process. */
   counters?: LimitCounters;
+  /**
+   * The graceful drain of the running server (absent under `app.request()` tests): `/readyz` is
+   * 503 while `draining`; long-lived responses (Server-Sent Events) end when `signal` aborts.
+   */
+  drain?: DrainState;
 }

@@ -12,10 +12,11 @@ import { aggregateAnonymousRepeats, type AggregatingAuditLog } from './audit-agg
 import { startMetricsServer } from './metrics-server.ts';
 import type { AuthEnv } from './auth.ts';
 import type { AppDeps, RateLimitOptions } from './deps.ts';
+import { DrainController, type DrainReport } from './drain.ts';
 import { OktaDirectory } from './okta/directory.ts';
 import { createMetrics } from './routes/ops/metrics.ts';
 import { openStores, schedulePurge, type OpenStores } from './stores.ts';
-import { renderSignInError } from './views/status-pages.tsx';
+import { renderRestarting, renderSignInError } from './views/status-pages.tsx';
 
 /** Overrides for {@link startDashboard}; everything defaults to the configuration. */
 export interface StartDashboardOptions {
@@ -38,8 +39,15 @@ export interface RunningDashboard {
   url: string;
   /** Where `/metrics` is served on its own port (`null` when METRICS_TOKEN keeps it on the app port). */
   metricsUrl: string | null;
-  /** Stops the session purge and the server (dropping keep-alive connections), then closes the stores; idempotent. */
+  /**
+   * Drains and stops: readiness 503 at once, the listener closes (after `SHUTDOWN_DELAY`), every
+   * request already received is answered (`Connection: close`), idle keep-alive connections close,
+   * and what still runs at `SHUTDOWN_TIMEOUT` gets a retryable 503; then the stores close.
+   * Idempotent: every call returns the same promise.
+   */
   close(): Promise<void>;
+  /** Requests received and not yet answered (for tests and the stop log). */
+  readonly inFlight: number;
 }
 
 /**
@@ -54,13 +62,15 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     onBusError: (err: Error) => logger.warn({ error: err.name, code: (err as { code?: unknown }).code }, 'session-event bus connection lost; reconnecting'),
   });
   try {
+    const drain = new DrainController(renderRestarting);
     const { app, deps } = await assembleApp(config, stores, {
       logger,
       directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
+      drain,
     });
     const port = options.port ?? config.port;
-    const server = await listen(app.fetch, port, options.hostname);
+    const server = await listen(drain.wrap(app.fetch), port, options.hostname);
     const address = server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://localhost:${boundPort}`;
@@ -76,18 +86,21 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     return {
       url,
       metricsUrl: metricsServer?.url ?? null,
+      get inFlight() {
+        return drain.inFlight;
+      },
       close() {
         closing ??= (async () => {
           stopPurge();
-          await metricsServer?.close();
+          const { timeoutSeconds, delaySeconds } = config.shutdown;
+          logger.info({ inFlight: drain.inFlight, timeoutSeconds, delaySeconds }, 'draining: readiness is 503, finishing requests in flight');
+          const report: DrainReport = await drain.drain(server, { timeoutMs: timeoutSeconds * 1000, delayMs: delaySeconds * 1000 });
+          if (report.interrupted > 0) logger.warn(report, 'drain deadline reached: requests still running were answered 503 (retryable)');
+          // After the last request: their audit events are in, then the aggregated repeats are written.
           await (deps.audit as Partial<AggregatingAuditLog>).flush?.();
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            // Keep-alive connections would hold close() open until they time out.
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          });
+          await metricsServer?.close();
           await stores.close();
-          logger.info('dashboard stopped');
+          logger.info({ drainMs: report.ms }, 'dashboard stopped');
         })();
         return closing;
       },
@@ -106,7 +119,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit'>,
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain'>,
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const metrics = createMetrics(stores.sessions);
   const audit = aggregateAnonymousRepeats(metrics.countAuditEvents(stores.audit), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });

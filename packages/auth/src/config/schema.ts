@@ -90,6 +90,13 @@ export interface GatehouseConfig {
    * entries are trusted; 0 means the socket's peer is the client.
    */
   trustProxyHops: number;
+  /** Graceful drain on SIGTERM (`SHUTDOWN_TIMEOUT`, `SHUTDOWN_DELAY`). */
+  shutdown: {
+    /** Whole drain budget from the signal to exit, in seconds; in-flight requests still running then get a 503. */
+    timeoutSeconds: number;
+    /** Seconds to keep accepting (readiness already 503) before closing the listener, for load balancers to notice. */
+    delaySeconds: number;
+  };
   logLevel: string;
 }
 
@@ -221,6 +228,9 @@ const environmentSchema = z.object({
   METRICS_TOKEN: text(),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
+  // 25 s: below Kubernetes' default terminationGracePeriodSeconds (30), which ends in SIGKILL.
+  SHUTDOWN_TIMEOUT: wholeNumber('SHUTDOWN_TIMEOUT must be a whole number of seconds from 1 to 3600', 1, 3600, 25),
+  SHUTDOWN_DELAY: wholeNumber('SHUTDOWN_DELAY must be a whole number of seconds from 0 to 600, below SHUTDOWN_TIMEOUT', 0, 600, 0),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -326,6 +336,9 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   // With only a token, /metrics stays on the app port; otherwise it gets its own listener.
   const metricsPort = env.METRICS_PORT ?? (metricsToken === null ? 9464 : null);
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `METRICS_PORT must differ from PORT (${port}): the metrics listener is kept off the public port`);
+  if (env.SHUTDOWN_DELAY >= env.SHUTDOWN_TIMEOUT) {
+    fail('SHUTDOWN_DELAY', `SHUTDOWN_DELAY (${env.SHUTDOWN_DELAY}) must be below SHUTDOWN_TIMEOUT (${env.SHUTDOWN_TIMEOUT}): the delay is part of the drain budget`);
+  }
 
   const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
   const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
@@ -376,6 +389,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     metrics: { port: metricsPort, token: metricsToken },
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    shutdown: { timeoutSeconds: env.SHUTDOWN_TIMEOUT, delaySeconds: env.SHUTDOWN_DELAY },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -29,6 +29,8 @@ export function opsRoutes(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
+    // First during a drain, before any check: the load balancer must stop sending requests here.
+    if (deps.drain?.draining) return c.json({ status: 'draining', checks: {} }, 503, { connection: 'close' });
     const checks = await Promise.all([
       check('sessionStore', () => deps.sessions.ping()),
       check('identityProvider', () => deps.auth.ready()),
