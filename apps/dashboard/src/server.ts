@@ -14,8 +14,8 @@ import type { AuthEnv } from './auth.ts';
 import type { AppDeps, RateLimitOptions } from './deps.ts';
 import { DrainController, type DrainReport } from './drain.ts';
 import { OktaDirectory } from './okta/directory.ts';
-import { createMetrics } from './routes/ops/metrics.ts';
-import { openStores, schedulePurge, type OpenStores } from './stores.ts';
+import { createMetrics, type AppMetrics } from './routes/ops/metrics.ts';
+import { openStores, schedulePurge, type OpenStores, type OpenStoresOptions } from './stores.ts';
 import { renderRestarting, renderSignInError } from './views/status-pages.tsx';
 
 /** Overrides for {@link startDashboard}; everything defaults to the configuration. */
@@ -31,6 +31,8 @@ export interface StartDashboardOptions {
   authRateLimit?: RateLimitOptions;
   /** Overrides `config.metrics.port` (`null`: no metrics listener); defaults to `0` when `port` is `0` (tests). */
   metricsPort?: number | null;
+  /** Per-backend store options (tests: a PostgreSQL schema or Redis key prefix of their own). */
+  storeOptions?: Pick<OpenStoresOptions, 'postgres' | 'redis'>;
 }
 
 /** A listening dashboard. */
@@ -57,9 +59,26 @@ export interface RunningDashboard {
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  // Bound once the app is assembled; store failures before that only reach the log.
+  let metrics: AppMetrics | undefined;
+  const openedAt: Record<string, number> = {};
   const stores = await openStores(config, {
+    ...options.storeOptions,
     // Name and code only: a driver's message may quote the connection URL.
     onBusError: (err: Error) => logger.warn({ error: err.name, code: (err as { code?: unknown }).code }, 'session-event bus connection lost; reconnecting'),
+    onStoreFailure: (store, cause) => metrics?.countStoreFailure(store, cause),
+    onBreakerChange: (store, state) => {
+      metrics?.setBreakerState(store, state);
+      if (state === 'open') {
+        openedAt[store] ??= Date.now();
+        logger.error({ store, cooldownMs: config.store.breakerCooldownMs }, 'store circuit breaker open: calls fail fast until a trial call succeeds');
+      } else if (state === 'closed') {
+        // How long the store was out, as this instance saw it: the measured recovery.
+        const outageMs = openedAt[store] === undefined ? null : Date.now() - openedAt[store];
+        delete openedAt[store];
+        logger.warn({ store, outageMs }, 'store circuit breaker closed: the store answers again');
+      } else logger.warn({ store }, 'store circuit breaker half-open: trying one call');
+    },
   });
   try {
     const drain = new DrainController(renderRestarting);
@@ -69,6 +88,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
       drain,
     });
+    metrics = deps.metrics;
     const port = options.port ?? config.port;
     const server = await listen(drain.wrap(app.fetch), port, options.hostname);
     const address = server.address();

@@ -4,7 +4,7 @@
  * adapter: `@gatehouse/auth/hono`; stores: `@gatehouse/auth/stores/*`.
  */
 export { ANONYMOUS, createAuth, stateFromSession, type Auth, type AuthDeps, type AuthState } from './auth.ts';
-export { AuthError, describeError, isAuthErrorCode, type AuthErrorCode, type AuthErrorStatus } from './errors.ts';
+export { AuthError, describeError, errorSummary, isAuthErrorCode, ownFailure, StoreUnavailableError, type AuthErrorCode, type AuthErrorStatus, type StoreFailureCause } from './errors.ts';
 export { resolveClientAddress, setClientAddress, type AuthLogger } from './audit.ts';
 export { bearerChallenge, type AccessTokenClaims, type BearerVerifierOptions } from './bearer.ts';
 export type { ErrorPageInput, RenderError } from './oidc/context.ts';

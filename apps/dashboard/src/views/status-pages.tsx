@@ -141,7 +141,9 @@ export function renderSignInError(error: SignInErrorInfo): Response {
  * 503 for our own failures (a store, the disk, a restart): says it is temporary and not the
  * user's doing; the response carries `Retry-After`.
  */
-export const UnavailablePage: FC<{ title: string; message: string; retryUrl?: string | null; code?: string; auth?: AuthState | null }> = ({ title, message, retryUrl, code, auth }) => (
+export const UnavailablePage: FC<{ title: string; message: string; retryUrl?: string | null; code?: string; auth?: AuthState | null }> = ({ title, message, retryUrl: asked, code, auth }) => {
+  const retryUrl = asked ? safeRetryUrl(asked) : null;
+  return (
   <StatusPage status={503} title={title} auth={auth}>
     <p>{message}</p>
     {code && <p class="page-lead">Reference: <code>{code}</code></p>}
@@ -150,7 +152,8 @@ export const UnavailablePage: FC<{ title: string; message: string; retryUrl?: st
       <a class={retryUrl ? 'button button--ghost' : 'button'} href="/">Home</a>
     </div>
   </StatusPage>
-);
+  );
+};
 
 /**
  * The 503 a request still running when a drain reaches its deadline gets (HTML, or JSON under
@@ -168,7 +171,7 @@ export function renderRestarting(request: Request): Response {
     <UnavailablePage
       title={signIn ? 'Your sign-in was interrupted' : 'Gatehouse is restarting'}
       message={signIn ? 'Gatehouse restarted while finishing your sign-in. Start it again; it takes a moment.' : message}
-      retryUrl={signIn ? '/auth/login' : safeRetryUrl(path)}
+      retryUrl={signIn ? '/auth/login' : path}
       code="SERVER_RESTARTING"
     />
   );

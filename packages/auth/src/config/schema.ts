@@ -97,6 +97,17 @@ export interface GatehouseConfig {
     /** Seconds to keep accepting (readiness already 503) before closing the listener, for load balancers to notice. */
     delaySeconds: number;
   };
+  /** Bounds on every call to PostgreSQL and Redis on the request path. */
+  store: {
+    /** Statement / command timeout (`STORE_TIMEOUT_MS`). */
+    timeoutMs: number;
+    /** Longest wait for a pooled PostgreSQL connection (`STORE_ACQUIRE_TIMEOUT_MS`). */
+    acquireTimeoutMs: number;
+    /** Consecutive failures that open the circuit breaker (`STORE_BREAKER_FAILURES`). */
+    breakerFailures: number;
+    /** How long an open breaker fails fast before letting one trial call through (`STORE_BREAKER_COOLDOWN_MS`). */
+    breakerCooldownMs: number;
+  };
   logLevel: string;
 }
 
@@ -231,6 +242,12 @@ const environmentSchema = z.object({
   // 25 s: below Kubernetes' default terminationGracePeriodSeconds (30), which ends in SIGKILL.
   SHUTDOWN_TIMEOUT: wholeNumber('SHUTDOWN_TIMEOUT must be a whole number of seconds from 1 to 3600', 1, 3600, 25),
   SHUTDOWN_DELAY: wholeNumber('SHUTDOWN_DELAY must be a whole number of seconds from 0 to 600, below SHUTDOWN_TIMEOUT', 0, 600, 0),
+  // 2 s: a session lookup is a primary-key read of well under 10 ms; 200 times that is an outage, not load.
+  STORE_TIMEOUT_MS: wholeNumber('STORE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 60000', 10, 60_000, 2000),
+  STORE_ACQUIRE_TIMEOUT_MS: wholeNumber('STORE_ACQUIRE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 60000', 10, 60_000, 2000),
+  // 5 in a row: one slow query is noise, five consecutive failures are an outage worth failing fast on.
+  STORE_BREAKER_FAILURES: wholeNumber('STORE_BREAKER_FAILURES must be a whole number from 1 to 1000', 1, 1000, 5),
+  STORE_BREAKER_COOLDOWN_MS: wholeNumber('STORE_BREAKER_COOLDOWN_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 5000),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -390,6 +407,12 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     metrics: { port: metricsPort, token: metricsToken },
     trustProxyHops: env.TRUST_PROXY_HOPS,
     shutdown: { timeoutSeconds: env.SHUTDOWN_TIMEOUT, delaySeconds: env.SHUTDOWN_DELAY },
+    store: {
+      timeoutMs: env.STORE_TIMEOUT_MS,
+      acquireTimeoutMs: env.STORE_ACQUIRE_TIMEOUT_MS,
+      breakerFailures: env.STORE_BREAKER_FAILURES,
+      breakerCooldownMs: env.STORE_BREAKER_COOLDOWN_MS,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -47,6 +47,26 @@ function idpErrorWithoutTransaction(ctx: FlowContext, params: URLSearchParams): 
 // 60 s: the clock skew tolerated elsewhere; an ID token issued later than that comes from the future.
 const MAX_IAT_SKEW_SECONDS = 60;
 
+// Connect-phase failures: the token request never left this machine, so its code is still unused.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a failed exchange certainly did not spend the authorization code (so a retry is safe). */
+function neverSent(error: AuthError): boolean {
+  if (error.code === 'AUTH_DISCOVERY_FAILED') return true;
+  if (error.code !== 'AUTH_IDP_UNAVAILABLE') return false;
+  const code = errorSummary(error).causeCode;
+  return code !== undefined && NOT_SENT.has(code);
+}
+
+/** Puts a taken transaction back, so that retrying the callback can still complete this sign-in. */
+async function handBack(ctx: FlowContext, tx: LoginTransaction): Promise<void> {
+  try {
+    await ctx.store.putTransaction(tx);
+  } catch (err) {
+    ctx.logger.warn({ step: 'callback', ...errorSummary(err) }, 'login transaction could not be handed back for a retry');
+  }
+}
+
 /** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
 export async function handleCallback(ctx: FlowContext, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -64,9 +84,9 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (ctx.now() > tx.expiresAt) throw new AuthError('AUTH_TRANSACTION_EXPIRED');
     if (!(await isBoundBrowser(request, ctx.config, tx.browserBinding))) throw new AuthError('AUTH_BROWSER_MISMATCH');
 
-    const configuration = await ctx.client.configuration();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
+      const configuration = await ctx.client.configuration();
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl(ctx.config.redirectUri, url), {
         expectedState: tx.state,
         expectedNonce: tx.nonce,
@@ -75,7 +95,10 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
         ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
       });
     } catch (err) {
-      throw toAuthError(err, 'callback');
+      const error = toAuthError(err, 'callback');
+      // The code never reached the IdP: the same callback may be sent again (a reload) once it is back.
+      if (neverSent(error)) await handBack(ctx, tx);
+      throw error;
     }
     const claims = tokens.claims();
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });

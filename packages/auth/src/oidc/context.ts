@@ -48,7 +48,9 @@ export function loginUrl(returnTo: string): string {
 export async function errorResponse(ctx: FlowContext, error: AuthError, retryUrl: string | null, extraHeaders: Array<[string, string]> = []): Promise<Response> {
   const info = describeError(error.code);
   const message = error.detail ? `${info.message} (${error.detail})` : info.message;
-  return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, extraHeaders);
+  // A 503 says when to come back (RFC 9110 §10.2.3), so clients and proxies do not hammer a failing part.
+  const retryAfter: Array<[string, string]> = error.status === 503 && info.retryAfterSeconds ? [['retry-after', String(info.retryAfterSeconds)]] : [];
+  return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, [...retryAfter, ...extraHeaders]);
 }
 
 /** `input` rendered by the app's (or default) page renderer, never cached, with `extraHeaders` added. */

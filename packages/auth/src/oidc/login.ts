@@ -6,7 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import { requestFields } from '../audit.ts';
-import { AuthError, errorSummary } from '../errors.ts';
+import { AuthError, errorSummary, ownFailure } from '../errors.ts';
 import { normalizeReturnTo } from '../return-to.ts';
 import { bindBrowser, TRANSACTION_TTL_SECONDS } from './binding.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
@@ -113,9 +113,12 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
       ],
     });
   } catch (err) {
-    const error = err instanceof AuthError ? err : new AuthError('AUTH_BAD_REQUEST', { cause: err, reason: 'unexpected_error' });
-    // Not a protocol failure (a store outage, a bug): the user still gets a 4xx page, operators an error line.
-    if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
+    // Our store or disk failing is a 503 of its own, never blamed on the request; anything else
+    // unexpected (a bug) still gets a 4xx page and an error line.
+    const own = err instanceof AuthError ? null : ownFailure(err);
+    const error = err instanceof AuthError ? err : own ?? new AuthError('AUTH_BAD_REQUEST', { cause: err, reason: 'unexpected_error' });
+    if (own) ctx.logger.error({ step: 'login', ...errorSummary(own) }, 'sign-in could not start: our store failed');
+    else if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
     else ctx.logger.warn({ step: 'login', ...errorSummary(error) }, 'sign-in could not start');
     await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
     return errorResponse(ctx, error, loginUrl(params.returnTo));

@@ -18,11 +18,15 @@ import { PostgresAuditLog, PostgresSessionStore, type PostgresStoreOptions } fro
 import { openRedisTransport } from './redis-bus.ts';
 import { RedisSessionStore, type RedisStoreOptions } from './redis.ts';
 import { SqliteAuditLog, SqliteSessionStore } from './sqlite.ts';
+import { guardStore, type GuardOptions } from './guard.ts';
 
 /** What {@link openStores} returns; `close` closes every store it opened. */
 export interface OpenedStores {
+  /** Guarded (`guard.ts`): failures are `StoreUnavailableError`s; a network store fails fast while its breaker is open. */
   sessions: SessionStore & TransactionStore;
   audit: AuditLog;
+  /** The sessions store's circuit breaker (`closed` for SQLite, which has none). */
+  breakerState(): 'open' | 'half_open' | 'closed';
   /** The session-event bus every instance on these stores shares (started); pass it to `createAuth`. */
   events: SessionEventBus;
   close(): Promise<void>;
@@ -34,6 +38,10 @@ export interface OpenStoresOptions {
   redis?: RedisStoreOptions;
   /** Told about bus connection errors after start-up (the transports reconnect by themselves). */
   onBusError?: (error: Error) => void;
+  /** Every store failure, by store and cause (a metric). */
+  onStoreFailure?: GuardOptions['onFailure'];
+  /** Store circuit-breaker transitions (a log line, a gauge). */
+  onBreakerChange?: GuardOptions['onBreakerChange'];
 }
 
 /**
@@ -78,6 +86,12 @@ const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
 /** Opens the session/transaction store and the audit log the config names; `close` closes both. */
 export async function openStores(config: GatehouseConfig, options: OpenStoresOptions = {}): Promise<OpenedStores> {
   const { databaseUrl, redisUrl } = config;
+  // The request path's bounds from config; tests' options (schema, key prefix) are kept.
+  options = {
+    ...options,
+    postgres: { statementTimeoutMs: config.store.timeoutMs, acquireTimeoutMs: config.store.acquireTimeoutMs, ...options.postgres },
+    redis: { commandTimeoutMs: config.store.timeoutMs, ...options.redis },
+  };
   if (!databaseUrl.startsWith('file:') && !isPostgres(databaseUrl)) {
     throw new ConfigError([{ field: 'DATABASE_URL', message: 'DATABASE_URL must be file:<path> (SQLite, e.g. file:./data/gatehouse.db) or postgres://user:password@host/db' }]);
   }
@@ -110,7 +124,12 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     opened.push(events);
     if (redisUrl !== null) await connect('REDIS_URL', 'Redis', redisUrl, () => events.start());
     else if (transport) await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => events.start());
-    return { sessions, audit, events, close: closeAll };
+    const guard: Partial<GuardOptions> = { ...(options.onStoreFailure ? { onFailure: options.onStoreFailure } : {}), ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}) };
+    const breaker = { failures: config.store.breakerFailures, cooldownMs: config.store.breakerCooldownMs };
+    // SQLite is a local file: it fails at once by itself, and a breaker would also stop the reads that still work.
+    const guardedSessions = guardStore(sessions, { name: 'sessions', ...guard, ...(redisUrl !== null || isPostgres(databaseUrl) ? { breaker } : {}) });
+    const guardedAudit = guardStore(audit, { name: 'audit', ...guard, ...(isPostgres(databaseUrl) ? { breaker } : {}) });
+    return { sessions: guardedSessions, audit: guardedAudit, events, breakerState: () => guardedSessions.breakerState(), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

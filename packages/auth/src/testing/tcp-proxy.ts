@@ -2,7 +2,8 @@
  * Test support: a TCP proxy the test controls, standing in for a network fault between the app
  * and a server it needs (PostgreSQL, Redis, the IdP). `hold()` black-holes traffic (connections
  * stay open, no byte passes: a partition), `cut()` resets every connection and refuses new ones
- * (a crashed server), `restore()` ends either; held bytes are delivered in order.
+ * (a crashed server), `restore()` ends either; held bytes of connections still open on both
+ * sides are delivered in order.
  */
 import net from 'node:net';
 
@@ -92,12 +93,9 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     restore() {
       mode = 'open';
       for (const link of [...links]) {
-        if (link.client.destroyed || link.upstream.destroyed) {
-          flush(link);
-          links.delete(link);
-          link.client.destroy();
-          link.upstream.destroy();
-        } else flush(link);
+        // A side that gave up during the partition took its bytes with it (as TCP would): drop them.
+        if (link.client.destroyed || link.upstream.destroyed) destroy(link);
+        else flush(link);
       }
     },
     connections: () => links.size,
