@@ -114,9 +114,10 @@ describe('Dockerfile', () => {
       assert.match(output, /"nodeEnv":"production"/);
       assert.doesNotMatch(output, /a-real-looking-client-secret|s{48}/, 'a secret reached the log');
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      // Store writable, IdP unreachable: ready but degraded (signed-in users would still be served).
       const ready = await fetch(`${url}/readyz`);
-      assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { sessionStore: 'ok', identityProvider: 'failing' } });
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'degraded', checks: { sessionStore: 'ok', identityProvider: 'degraded' }, reasons: { identityProvider: 'network_error' } });
       assert.ok(fs.existsSync(path.join(tmp, 'data/gatehouse.db')), 'SQLite file not created where DATABASE_URL points');
     } finally {
       child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifie
 import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
 import { handleCallback } from './oidc/callback.ts';
-import { createOidcClient } from './oidc/client.ts';
+import { createOidcClient, type IdpProbeResult } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
 import { renderErrorPage } from './oidc/error-page.ts';
 import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
@@ -79,8 +79,10 @@ export interface Auth {
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** `/auth/login?…` that sends the user back through the IdP for a fresh (and optionally MFA) sign-in. */
   stepUpUrl(returnTo: string, options?: { maxAgeSeconds?: number; mfa?: boolean | 'if-enrolled' }): string;
-  /** Whether the IdP's discovery document is reachable (readiness). */
+  /** Whether the IdP's discovery has succeeded (attempting it now if needed, respecting the backoff). */
   ready(): Promise<boolean>;
+  /** Whether the IdP answers right now, from the cheap cached probe (`/readyz`; `/auth/login` checks it too). */
+  idpStatus(): Promise<IdpProbeResult>;
   /** Records an audit event through the same best-effort sink (used by the adapters' guards). */
   audit(event: Parameters<AuditSink['record']>[0]): Promise<void>;
 }
@@ -217,6 +219,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       return `/auth/login?${query.toString()}`;
     },
     ready: () => client.ready(),
+    idpStatus: () => client.probe(),
     audit: (event) => audit.emit(event),
   };
 }

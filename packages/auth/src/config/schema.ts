@@ -108,6 +108,13 @@ export interface GatehouseConfig {
     /** How long an open breaker fails fast before letting one trial call through (`STORE_BREAKER_COOLDOWN_MS`). */
     breakerCooldownMs: number;
   };
+  /** The cheap, cached IdP reachability probe behind `/readyz` and `/auth/login`. */
+  idpProbe: {
+    /** Per-probe timeout (`IDP_PROBE_TIMEOUT_MS`). */
+    timeoutMs: number;
+    /** How long a probe's answer is reused (`IDP_PROBE_CACHE_MS`). */
+    cacheMs: number;
+  };
   logLevel: string;
 }
 
@@ -248,6 +255,9 @@ const environmentSchema = z.object({
   // 5 in a row: one slow query is noise, five consecutive failures are an outage worth failing fast on.
   STORE_BREAKER_FAILURES: wholeNumber('STORE_BREAKER_FAILURES must be a whole number from 1 to 1000', 1, 1000, 5),
   STORE_BREAKER_COOLDOWN_MS: wholeNumber('STORE_BREAKER_COOLDOWN_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 5000),
+  // 2 s and 5 s: a probe must answer within a readiness probe's budget, and at most one probe runs per 5 s.
+  IDP_PROBE_TIMEOUT_MS: wholeNumber('IDP_PROBE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 30000', 10, 30_000, 2000),
+  IDP_PROBE_CACHE_MS: wholeNumber('IDP_PROBE_CACHE_MS must be a whole number of milliseconds from 0 to 600000', 0, 600_000, 5000),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -413,6 +423,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
       breakerFailures: env.STORE_BREAKER_FAILURES,
       breakerCooldownMs: env.STORE_BREAKER_COOLDOWN_MS,
     },
+    idpProbe: { timeoutMs: env.IDP_PROBE_TIMEOUT_MS, cacheMs: env.IDP_PROBE_CACHE_MS },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -28,8 +28,23 @@ export interface OidcClient {
   configuration(): Promise<oidc.Configuration>;
   /** Whether discovery has succeeded (attempting it now if needed, respecting the backoff). */
   ready(): Promise<boolean>;
+  /**
+   * Whether the IdP answers right now: a GET of its discovery document with a short timeout
+   * (`IDP_PROBE_TIMEOUT_MS`), the answer reused for `IDP_PROBE_CACHE_MS`, one probe at a time. A
+   * success also ends the discovery backoff, so sign-in works again as soon as the IdP is back.
+   */
+  probe(): Promise<IdpProbeResult>;
   /** The fetch every IdP request goes through (the app's `deps.fetch` or global fetch). */
   readonly fetch: typeof fetch;
+}
+
+/** What {@link OidcClient.probe} found. */
+export interface IdpProbeResult {
+  state: 'ok' | 'unreachable';
+  /** Epoch ms of the probe. */
+  checkedAt: number;
+  /** Why it is unreachable: an HTTP status (`http_503`) or the socket's code (`ECONNREFUSED`, `timeout`). */
+  cause?: string;
 }
 
 /** Options of {@link createOidcClient}. */
@@ -112,8 +127,46 @@ export function createOidcClient(config: GatehouseConfig, options: OidcClientOpt
     return inFlight;
   }
 
+  let probed: IdpProbeResult | null = null;
+  let probing: Promise<IdpProbeResult> | null = null;
+  const discoveryUrl = `${config.okta.issuer}/.well-known/openid-configuration`;
+
+  async function probeOnce(): Promise<IdpProbeResult> {
+    const checkedAt = options.now();
+    try {
+      const response = await fetchImpl(discoveryUrl, { signal: AbortSignal.timeout(config.idpProbe.timeoutMs), headers: { accept: 'application/json' } });
+      await response.body?.cancel();
+      if (!response.ok) return { state: 'unreachable', checkedAt, cause: `http_${response.status}` };
+      // The IdP is back: discovery need not wait for the rest of its backoff.
+      retryAt = 0;
+      return { state: 'ok', checkedAt };
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name;
+      const cause = name === 'TimeoutError' ? 'timeout' : errorSummary(err).causeCode ?? 'network_error';
+      return { state: 'unreachable', checkedAt, cause };
+    }
+  }
+
+  function probe(): Promise<IdpProbeResult> {
+    if (probed && options.now() - probed.checkedAt < config.idpProbe.cacheMs) return Promise.resolve(probed);
+    probing ??= probeOnce()
+      .then((result) => {
+        if (result.state !== probed?.state) {
+          if (result.state === 'ok') options.logger.info({ issuer: config.okta.issuer }, 'identity provider reachable');
+          else options.logger.warn({ issuer: config.okta.issuer, cause: result.cause }, 'identity provider unreachable: new sign-ins answer 503, signed-in users go on');
+        }
+        probed = result;
+        return result;
+      })
+      .finally(() => {
+        probing = null;
+      });
+    return probing;
+  }
+
   return {
     configuration,
+    probe,
     fetch: fetchImpl,
     async ready() {
       try {

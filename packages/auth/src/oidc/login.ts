@@ -62,12 +62,30 @@ function readParams(url: URL): LoginParams {
   return params;
 }
 
+/**
+ * The IdP's configuration, only when the IdP answers right now (the cached probe): a redirect to a
+ * dead host would show the browser's own connection error instead of our "Okta is unreachable"
+ * page. During a discovery backoff a good probe lets discovery run at once.
+ */
+async function reachableIdp(ctx: FlowContext) {
+  let configuration;
+  try {
+    configuration = await ctx.client.configuration();
+  } catch (err) {
+    if (!(err instanceof AuthError && err.reason === 'discovery_backoff') || (await ctx.client.probe()).state !== 'ok') throw err;
+    configuration = await ctx.client.configuration();
+  }
+  const idp = await ctx.client.probe();
+  if (idp.state !== 'ok') throw new AuthError('AUTH_IDP_UNAVAILABLE', { reason: 'idp_unreachable' });
+  return configuration;
+}
+
 /** Handles `GET /auth/login?returnTo=&prompt=&max_age=&acr_values=&login_hint=`. */
 export async function handleLogin(ctx: FlowContext, request: Request): Promise<Response> {
   let params: LoginParams = { returnTo: '/' };
   try {
     params = readParams(new URL(request.url));
-    const configuration = await ctx.client.configuration();
+    const configuration = await reachableIdp(ctx);
     const binding = await bindBrowser(request, ctx.config);
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
