@@ -117,7 +117,7 @@ describe('Dockerfile', () => {
       // Store writable, IdP unreachable: ready but degraded (signed-in users would still be served).
       const ready = await fetch(`${url}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: 'degraded', checks: { sessionStore: 'ok', identityProvider: 'degraded' }, reasons: { identityProvider: 'network_error' } });
+      assert.deepEqual(await ready.json(), { status: 'degraded', checks: { sessionStore: 'ok', identityProvider: 'degraded', auditLog: 'ok' }, reasons: { identityProvider: 'network_error' } });
       assert.ok(fs.existsSync(path.join(tmp, 'data/gatehouse.db')), 'SQLite file not created where DATABASE_URL points');
     } finally {
       child.kill('SIGTERM');

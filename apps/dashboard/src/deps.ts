@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
+import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
 import type { DrainState } from './drain.ts';
 import type { OktaDirectory } from './okta/directory.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
@@ -37,4 +38,6 @@ export interface AppDeps {
    * 503 while `draining`; long-lived responses (Server-Sent Events) end when `signal` aborts.
    */
   drain?: DrainState;
+  /** The audit spool of the running server (absent in `app.request()` tests): `/readyz` reports what waits in it. */
+  auditSpool?: { status(): SpoolStatus };
 }

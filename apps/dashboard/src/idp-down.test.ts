@@ -58,13 +58,13 @@ describe('the IdP stops and comes back', () => {
 
   test('readiness degraded, sign-in 503 page, sessions kept, recovery without a restart', async () => {
     const signedIn = await signInThroughApp(fetchFrom(url), '/auth/login?returnTo=/profile', DEMO_USERS.viewer);
-    assert.deepEqual((await readiness(url)).body, { status: 'ready', checks: { sessionStore: 'ok', identityProvider: 'ok' } });
+    assert.deepEqual((await readiness(url)).body, { status: 'ready', checks: { sessionStore: 'ok', identityProvider: 'ok', auditLog: 'ok' } });
 
     await emulator.close();
     await until('/readyz to report the IdP', async () => (await readiness(url)).body.status === 'degraded');
     const degraded = await readiness(url);
     assert.equal(degraded.code, 200, 'only the IdP is down: this instance still serves signed-in users');
-    assert.deepEqual(degraded.body.checks, { sessionStore: 'ok', identityProvider: 'degraded' });
+    assert.deepEqual(degraded.body.checks, { sessionStore: 'ok', identityProvider: 'degraded', auditLog: 'ok' });
 
     const login = await fetch(`${url}/auth/login?returnTo=/profile`, { redirect: 'manual' });
     assert.equal(login.status, 503);

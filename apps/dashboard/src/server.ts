@@ -3,9 +3,11 @@
  * reverse order. Used by `main.ts` (standalone), `scripts/start.ts` (`npm start`) and tests.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createAuth } from '@gatehouse/auth';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
+import { SpoolingAuditLog } from '@gatehouse/auth/stores/audit-spool';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { aggregateAnonymousRepeats, type AggregatingAuditLog } from './audit-aggregate.ts';
@@ -82,13 +84,22 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
   });
   try {
     const drain = new DrainController(renderRestarting);
-    const { app, deps } = await assembleApp(config, stores, {
+    const auditSpool = await SpoolingAuditLog.open(stores.audit, {
+      path: join(resolve(config.dataDir), 'audit-spool.jsonl'),
+      maxBytes: config.auditSpool.maxBytes,
+      retryMs: config.auditSpool.retryMs,
+      logger: logger.child({ component: 'audit-spool' }),
+      onLost: (count) => metrics?.countAuditLost(count),
+    });
+    const { app, deps } = await assembleApp(config, { ...stores, audit: auditSpool }, {
       logger,
       directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
       drain,
+      auditSpool,
     });
     metrics = deps.metrics;
+    metrics.observeAuditSpool(() => auditSpool.status());
     const port = options.port ?? config.port;
     const server = await listen(drain.wrap(app.fetch), port, options.hostname);
     const address = server.address();
@@ -119,6 +130,11 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
           // After the last request: their audit events are in, then the aggregated repeats are written.
           await (deps.audit as Partial<AggregatingAuditLog>).flush?.();
           await metricsServer?.close();
+          // Last chance to write what the spool holds; what the store still refuses waits in the file for the next start.
+          await auditSpool.flush().catch(() => {});
+          const spooled = auditSpool.status();
+          if (spooled.pending > 0) logger.warn({ pending: spooled.pending }, 'audit events still spooled at stop: written at the next start');
+          await auditSpool.close();
           await stores.close();
           logger.info({ drainMs: report.ms }, 'dashboard stopped');
         })();
@@ -139,7 +155,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain'>,
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool'>,
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const metrics = createMetrics(stores.sessions);
   const audit = aggregateAnonymousRepeats(metrics.countAuditEvents(stores.audit), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });

@@ -115,6 +115,13 @@ export interface GatehouseConfig {
     /** How long a probe's answer is reused (`IDP_PROBE_CACHE_MS`). */
     cacheMs: number;
   };
+  /** The local spool that keeps audit events the store could not take (`<dataDir>/audit-spool.jsonl`). */
+  auditSpool: {
+    /** Largest spool file; events beyond it are counted and logged as lost (`AUDIT_SPOOL_MAX_BYTES`). */
+    maxBytes: number;
+    /** Pause between replay attempts while the spool holds events (`AUDIT_SPOOL_RETRY_MS`). */
+    retryMs: number;
+  };
   logLevel: string;
 }
 
@@ -258,6 +265,9 @@ const environmentSchema = z.object({
   // 2 s and 5 s: a probe must answer within a readiness probe's budget, and at most one probe runs per 5 s.
   IDP_PROBE_TIMEOUT_MS: wholeNumber('IDP_PROBE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 30000', 10, 30_000, 2000),
   IDP_PROBE_CACHE_MS: wholeNumber('IDP_PROBE_CACHE_MS must be a whole number of milliseconds from 0 to 600000', 0, 600_000, 5000),
+  // 16 MiB: about 40,000 events, hours of sign-ins of a busy instance, yet never what fills a disk.
+  AUDIT_SPOOL_MAX_BYTES: wholeNumber('AUDIT_SPOOL_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824', 1024, 1_073_741_824, 16 * 1024 * 1024),
+  AUDIT_SPOOL_RETRY_MS: wholeNumber('AUDIT_SPOOL_RETRY_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 2000),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -424,6 +434,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
       breakerCooldownMs: env.STORE_BREAKER_COOLDOWN_MS,
     },
     idpProbe: { timeoutMs: env.IDP_PROBE_TIMEOUT_MS, cacheMs: env.IDP_PROBE_CACHE_MS },
+    auditSpool: { maxBytes: env.AUDIT_SPOOL_MAX_BYTES, retryMs: env.AUDIT_SPOOL_RETRY_MS },
     logLevel: env.LOG_LEVEL,
   };
 }

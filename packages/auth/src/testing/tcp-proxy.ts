@@ -13,6 +13,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Stops forwarding in both directions; connections (new ones too) stay open, bytes queue up. */
   hold(): void;
+  /** Lets requests through but holds the replies: the server acts, the client never hears (an ambiguous failure). */
+  holdReplies(): void;
   /** Destroys every connection with a reset and resets new ones at once. */
   cut(): void;
   /** Forwards again: held bytes first, in order. */
@@ -34,7 +36,7 @@ interface Link {
 /** Starts a proxy to `target` (host and port; a function when the target starts after the proxy, e.g. a server told the proxy's URL). */
 export async function startTcpProxy(target: { host?: string; port: number | (() => number) }): Promise<TcpProxy> {
   const links = new Set<Link>();
-  let mode: 'open' | 'held' | 'cut' = 'open';
+  let mode: 'open' | 'held' | 'replies-held' | 'cut' = 'open';
 
   const flush = (link: Link) => {
     for (const chunk of link.toUpstream.splice(0)) link.upstream.write(chunk);
@@ -55,7 +57,7 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     const link: Link = { client, upstream, toUpstream: [], toClient: [] };
     links.add(link);
     client.on('data', (chunk: Buffer) => {
-      if (mode === 'open') upstream.write(chunk);
+      if (mode === 'open' || mode === 'replies-held') upstream.write(chunk);
       else link.toUpstream.push(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
@@ -65,7 +67,7 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     const end = () => {
       if (!links.has(link)) return;
       // While held, an end is part of the traffic being held: deliver it on restore.
-      if (mode === 'held') return;
+      if (mode === 'held' || mode === 'replies-held') return;
       links.delete(link);
       client.destroy();
       upstream.destroy();
@@ -85,6 +87,9 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     port,
     hold() {
       mode = 'held';
+    },
+    holdReplies() {
+      mode = 'replies-held';
     },
     cut() {
       mode = 'cut';

@@ -67,13 +67,16 @@ export function opsRoutes(deps: AppDeps): Hono {
     // First during a drain, before any check: the load balancer must stop sending requests here.
     if (deps.drain?.draining) return c.json({ status: 'draining', checks: {} }, 503, { connection: 'close' });
     const [store, idp] = await Promise.all([within(sessionStore), within(identityProvider)]);
-    const checks = { sessionStore: store, identityProvider: idp };
+    const spool = deps.auditSpool?.status();
+    // Audit events waiting in the spool are kept, not lost: worth a look, not a reason to stop serving.
+    const audit: Check | null = spool === undefined ? null : spool.pending > 0 || spool.lost > 0 ? { state: 'degraded', reason: spool.lost > 0 ? `lost_${spool.lost}` : `spooled_${spool.pending}` } : { state: 'ok' };
+    const checks: Record<string, Check> = { sessionStore: store, identityProvider: idp, ...(audit ? { auditLog: audit } : {}) };
     const ready = store.state === 'ok';
-    const status = !ready ? 'not_ready' : idp.state === 'ok' ? 'ready' : 'degraded';
+    const status = !ready ? 'not_ready' : Object.values(checks).every((check) => check.state === 'ok') ? 'ready' : 'degraded';
     const body = {
       status,
       checks: Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.state])),
-      ...(store.reason || idp.reason ? { reasons: Object.fromEntries(Object.entries(checks).filter(([, check]) => check.reason).map(([name, check]) => [name, check.reason])) } : {}),
+      ...(Object.values(checks).some((check) => check.reason) ? { reasons: Object.fromEntries(Object.entries(checks).filter(([, check]) => check.reason).map(([name, check]) => [name, check.reason])) } : {}),
     };
     return c.json(body, ready ? 200 : 503);
   });

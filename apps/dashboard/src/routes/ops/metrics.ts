@@ -24,6 +24,10 @@ export interface AppMetrics {
   countStoreFailure(store: string, cause: string): void;
   /** A store circuit breaker's state (`gatehouse_store_breaker_open{store}`: 1 open, 0.5 half-open, 0 closed). */
   setBreakerState(store: string, state: 'open' | 'half_open' | 'closed'): void;
+  /** Audit events lost because the store failed and the spool could not keep them (`gatehouse_audit_events_lost_total`). */
+  countAuditLost(count: number): void;
+  /** Reports the audit spool's waiting events as `gatehouse_audit_spool_events`. */
+  observeAuditSpool(status: () => { pending: number }): void;
 }
 
 /** Keeps label values bounded: reasons are `[a-z0-9_]` codes, anything else is folded. */
@@ -96,6 +100,21 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
     registers: [registry],
   });
 
+  const auditLost = new Counter({
+    name: 'gatehouse_audit_events_lost_total',
+    help: 'Audit events lost: the audit store failed and the local spool was full or unwritable.',
+    registers: [registry],
+  });
+  let spoolStatus: (() => { pending: number }) | null = null;
+  new Gauge({
+    name: 'gatehouse_audit_spool_events',
+    help: 'Audit events waiting in the local spool for the audit store to come back.',
+    registers: [registry],
+    collect() {
+      this.set(spoolStatus?.().pending ?? 0);
+    },
+  });
+
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
   return {
@@ -125,6 +144,12 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
     },
     setBreakerState(store, state) {
       breaker.set({ store: label(store) }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0);
+    },
+    countAuditLost(count) {
+      auditLost.inc(count);
+    },
+    observeAuditSpool(status) {
+      spoolStatus = status;
     },
     countAuditEvents(log) {
       const record = async (event: AuditEvent) => {
