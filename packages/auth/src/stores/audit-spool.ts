@@ -8,9 +8,11 @@
  * attempt's outcome was unknown (a timeout after the statement was sent) — so nothing is doubled.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { classifyStoreError } from './guard.ts';
+import { fsProblem } from './sqlite-database.ts';
 import type { AuditEvent, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
 
 /** One spooled event. */
@@ -84,7 +86,17 @@ export class SpoolingAuditLog implements AuditLog {
   /** Wraps `log`; a spool left by an earlier run is counted and replayed from now on. */
   static async open(log: AuditLog, options: AuditSpoolOptions): Promise<SpoolingAuditLog> {
     const spool = new SpoolingAuditLog(log, options);
-    const entries = await spool.#read();
+    try {
+      await mkdir(dirname(options.path), { recursive: true });
+      await access(dirname(options.path), constants.W_OK);
+    } catch (error) {
+      // Not fatal (the audit store may never fail), but said at start, with the path and the fix.
+      options.logger?.error({ path: options.path, problem: fsProblem(error) }, 'audit spool unavailable: its directory is not writable, so audit events written during a store outage would be lost; mount a writable volume at GATEHOUSE_DATA_DIR');
+    }
+    const entries = await spool.#read().catch((error: unknown) => {
+      options.logger?.error({ path: options.path, problem: fsProblem(error) }, 'audit spool from an earlier run cannot be read; it is left as it is');
+      return [];
+    });
     spool.#count(entries);
     if (entries.length > 0) {
       options.logger?.warn({ pending: entries.length, path: options.path }, 'audit spool from an earlier run: replaying it');
