@@ -47,6 +47,20 @@ export interface IdpProbeResult {
   cause?: string;
 }
 
+// The socket was reset or closed before any answer: undici's and Node's codes for it.
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/** Whether a failed IdP request may be sent once more (see the comment at its one use). */
+function retryable(err: unknown, init: { method?: string; body?: unknown } | undefined): boolean {
+  if (!(err instanceof TypeError)) return false;
+  const code = errorSummary(err).causeCode;
+  if (code === undefined || !RESET_CODES.has(code)) return false;
+  const method = (init?.method ?? 'GET').toUpperCase();
+  if (method === 'GET') return true;
+  // Not a refresh: a rotated refresh token sent twice can look like theft to the IdP.
+  return init?.body instanceof URLSearchParams && init.body.get('grant_type') === 'authorization_code';
+}
+
 /** Options of {@link createOidcClient}. */
 export interface OidcClientOptions {
   fetch?: typeof fetch;
@@ -63,7 +77,18 @@ export interface OidcClientOptions {
  */
 export function createOidcClient(config: GatehouseConfig, options: OidcClientOptions): OidcClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const customFetch: oidc.CustomFetch = (url, init) => fetchImpl(url, init as RequestInit);
+  const customFetch: oidc.CustomFetch = async (url, init) => {
+    try {
+      return await fetchImpl(url, init as RequestInit);
+    } catch (err) {
+      if (!retryable(err, init)) throw err;
+      // A keep-alive connection the IdP closed as we wrote to it: the request never got an answer
+      // and, for these requests, a second one is harmless — GETs, and a code exchange (a code is
+      // single-use: should the first have been processed after all, the IdP refuses the second).
+      options.logger.warn({ step: 'idp-request', ...errorSummary(err) }, 'identity provider request reset on a reused connection; retried once');
+      return fetchImpl(url, init as RequestInit);
+    }
+  };
   let cached: oidc.Configuration | null = null;
   let inFlight: Promise<oidc.Configuration> | null = null;
   let failures = 0;

@@ -17,6 +17,11 @@ export interface TcpProxy {
   holdReplies(): void;
   /** Destroys every connection with a reset and resets new ones at once. */
   cut(): void;
+  /**
+   * Resets the connection that sends the next bytes, before they reach the server: what a client
+   * sees when it reuses a keep-alive connection the server closed at the same moment.
+   */
+  resetNextRequest(): void;
   /** Forwards again: held bytes first, in order. */
   restore(): void;
   /** Connections currently open. */
@@ -37,6 +42,7 @@ interface Link {
 export async function startTcpProxy(target: { host?: string; port: number | (() => number) }): Promise<TcpProxy> {
   const links = new Set<Link>();
   let mode: 'open' | 'held' | 'replies-held' | 'cut' = 'open';
+  let resetNext = false;
 
   const flush = (link: Link) => {
     for (const chunk of link.toUpstream.splice(0)) link.upstream.write(chunk);
@@ -57,6 +63,11 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     const link: Link = { client, upstream, toUpstream: [], toClient: [] };
     links.add(link);
     client.on('data', (chunk: Buffer) => {
+      if (resetNext) {
+        resetNext = false;
+        destroy(link);
+        return;
+      }
       if (mode === 'open' || mode === 'replies-held') upstream.write(chunk);
       else link.toUpstream.push(chunk);
     });
@@ -90,6 +101,9 @@ export async function startTcpProxy(target: { host?: string; port: number | (() 
     },
     holdReplies() {
       mode = 'replies-held';
+    },
+    resetNextRequest() {
+      resetNext = true;
     },
     cut() {
       mode = 'cut';
