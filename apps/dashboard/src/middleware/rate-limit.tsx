@@ -12,10 +12,11 @@
  * Counters are shared by every instance through Redis when REDIS_URL is set.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { clientNetwork, setClientAddress } from '@gatehouse/auth';
 import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Logger } from 'pino';
-import type { GatehouseConfig, TransactionStore } from '../auth.ts';
+import type { AuditEvent, GatehouseConfig, TransactionStore } from '../auth.ts';
 import type { RateLimitOptions } from '../deps.ts';
 import { TooManyRequestsPage } from '../views/status-pages.tsx';
 
@@ -56,6 +57,18 @@ export interface AuthLimitDeps {
   failures?: RateLimitOptions;
   /** Called with each limited request (for the metric). */
   onLimited?: (what: 'callback' | 'login' | 'bearer') => void;
+  /** Where a refusal is recorded (`access.denied`, reason `rate_limited`); repeats are aggregated by the audit log. */
+  audit?: (event: AuditEvent) => Promise<void>;
+}
+
+/** Counts and records one refused request. */
+async function refused(deps: AuthLimitDeps, c: Context, address: string | null, what: 'callback' | 'login' | 'bearer'): Promise<void> {
+  deps.onLimited?.(what);
+  if (!deps.audit) return;
+  // The network (/24, /48), as every audit entry summarises it, not the address.
+  setClientAddress(c.req.raw, address);
+  const network = clientNetwork(c.req.raw);
+  await deps.audit({ type: 'access.denied', result: 'failure', reason: 'rate_limited', ...(network ? { ip: network } : {}), detail: { limit: what } });
 }
 
 function retryAfterSeconds(resetAt: number): number {
@@ -88,14 +101,15 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
   }
 
   return async function authRateLimit(c, next) {
-    const client = clientKey(clientAddressOf(c, config.trustProxyHops));
+    const address = clientAddressOf(c, config.trustProxyHops);
+    const client = clientKey(address);
     const now = Date.now();
     // The app routes non-strictly: `/auth/login/` is the login too and must not escape the count.
     const path = c.req.path.replace(/\/+$/, '');
     if (path === '/auth/login') {
       const abandoned = await counters.peek(`abandoned:${client}`, ABANDONED_WINDOW_MS, now);
       if (abandoned.count >= config.rateLimit.abandonedLoginsPer10Min) {
-        deps.onLimited?.('login');
+        await refused(deps, c, address, 'login');
         return tooMany(c, abandoned.resetAt);
       }
       await next();
@@ -110,7 +124,7 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
       if (!known) {
         const failed = await counters.peek(`failed:${client}`, failures.windowMs, now);
         if (failed.count >= failures.limit) {
-          deps.onLimited?.('callback');
+          await refused(deps, c, address, 'callback');
           return tooMany(c, failed.resetAt);
         }
       }
@@ -131,11 +145,12 @@ export function bearerFailureLimit(deps: AuthLimitDeps): MiddlewareHandler {
   const failures = deps.failures ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 };
   return async function bearerFailureLimit(c, next) {
     if (c.req.header('authorization') === undefined) return next();
-    const client = clientKey(clientAddressOf(c, config.trustProxyHops));
+    const address = clientAddressOf(c, config.trustProxyHops);
+    const client = clientKey(address);
     const now = Date.now();
     const failed = await counters.peek(`bearer:${client}`, failures.windowMs, now);
     if (failed.count >= failures.limit) {
-      deps.onLimited?.('bearer');
+      await refused(deps, c, address, 'bearer');
       const retryAfter = retryAfterSeconds(failed.resetAt);
       return c.json({ error: { code: 'RATE_LIMITED', message: 'Too many requests with invalid tokens; try again later.' } }, 429, { 'Retry-After': String(retryAfter) });
     }
