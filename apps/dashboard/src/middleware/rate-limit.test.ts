@@ -5,7 +5,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { CookieJar, completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../testing/harness.ts';
-import { clientKey } from './rate-limit.tsx';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import type { LimitCounters } from '@gatehouse/auth/stores/counters';
+import { clientKey, failOpen } from './rate-limit.tsx';
 
 const from = (address: string, cookie?: string) => ({ headers: { 'X-Forwarded-For': address }, ...(cookie ? { cookie } : {}) });
 
@@ -122,5 +125,27 @@ describe('client keys', () => {
     assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
     assert.equal(clientKey('::1'), '0:0:0:0::/64');
     assert.equal(clientKey(null), 'unknown');
+  });
+});
+
+describe('failOpen', () => {
+  test('counters that cannot be reached limit nobody (rather than a 500 for everyone), with one warning', async () => {
+    const down = new Error('connect ECONNREFUSED');
+    const broken: LimitCounters = {
+      hit: () => Promise.reject(down),
+      peek: () => Promise.reject(down),
+      addPending: () => Promise.reject(down),
+      takePending: () => Promise.reject(down),
+      pendingCount: () => Promise.reject(down),
+    };
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+    const counters = failOpen(broken, logger);
+    assert.equal((await counters.peek('failed:x', 60_000, 1000)).count, 0);
+    assert.equal((await counters.hit('failed:x', 60_000, 1000)).count, 0);
+    assert.deepEqual(await counters.addPending('x', 's', 1000, { perClient: 1, total: 1, ttlMs: 1 }), []);
+    assert.equal(await counters.takePending('s'), false);
+    assert.equal(lines.length, 1);
+    assert.doesNotMatch(lines[0]!, /ECONNREFUSED/, 'the error name only');
   });
 });

@@ -87,15 +87,42 @@ function stateOf(location: string | null): string | null {
   return URL.parse(location)?.searchParams.get('state') ?? null;
 }
 
+/**
+ * `counters` that fail open: while they cannot be reached (Redis down) nobody is limited, rather
+ * than everybody getting a 500; a warning is logged at most once a minute.
+ */
+export function failOpen(counters: LimitCounters, logger: Logger): LimitCounters {
+  let warnedAt = 0;
+  const guard = async <T,>(work: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (Date.now() - warnedAt > 60_000) {
+        warnedAt = Date.now();
+        logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'sign-in limit counters unavailable: not limiting until they answer');
+      }
+      return fallback;
+    }
+  };
+  return {
+    hit: (key, windowMs, now) => guard(() => counters.hit(key, windowMs, now), { count: 0, resetAt: now + windowMs }),
+    peek: (key, windowMs, now) => guard(() => counters.peek(key, windowMs, now), { count: 0, resetAt: now + windowMs }),
+    addPending: (client, state, now, limits) => guard(() => counters.addPending(client, state, now, limits), []),
+    takePending: (state) => guard(() => counters.takePending(state), false),
+    pendingCount: (client) => guard(() => counters.pendingCount(client), 0),
+  };
+}
+
 /** The `/auth/*` limits (mount on `/auth/*` before the auth routes). */
 export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
-  const { config, counters, transactions, logger } = deps;
+  const { config, transactions, logger } = deps;
+  const counters = failOpen(deps.counters, logger);
   const failures = deps.failures ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 };
   const pending = { perClient: config.rateLimit.pendingLoginsPerClient, total: config.rateLimit.pendingLoginsTotal, ttlMs: PENDING_TTL_MS };
 
   async function evict(evicted: Awaited<ReturnType<LimitCounters['addPending']>>, now: number): Promise<void> {
     for (const login of evicted) {
-      await transactions.takeTransaction(login.state);
+      await transactions.takeTransaction(login.state).catch((err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'could not delete an evicted login transaction'));
       if (login.client) await counters.hit(`abandoned:${login.client}`, ABANDONED_WINDOW_MS, now);
     }
   }
@@ -141,7 +168,8 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
  * `Authorization` headers are answered 429 without being verified (nor audited again).
  */
 export function bearerFailureLimit(deps: AuthLimitDeps): MiddlewareHandler {
-  const { config, counters } = deps;
+  const { config } = deps;
+  const counters = failOpen(deps.counters, deps.logger);
   const failures = deps.failures ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 };
   return async function bearerFailureLimit(c, next) {
     if (c.req.header('authorization') === undefined) return next();
