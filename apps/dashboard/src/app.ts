@@ -9,7 +9,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { authRoutes, gatehouse } from '@gatehouse/auth/hono';
-import type { AuthEnv } from './auth.ts';
+import type { AuditEvent, AuthEnv } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.tsx';
 import { limitCountersFor } from '@gatehouse/auth/stores/counters';
@@ -73,6 +73,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     logger: deps.logger,
     ...(deps.authRateLimit ? { failures: deps.authRateLimit } : {}),
     onLimited: deps.metrics.countLimited,
+    audit: (event: AuditEvent) => deps.audit.record(event),
   };
   app.use('/auth/*', authRateLimit(limits));
   app.use('/api/*', bearerFailureLimit(limits));

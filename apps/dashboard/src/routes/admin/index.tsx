@@ -26,6 +26,9 @@ const OVERVIEW_ROWS = 8;
  */
 export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
+  if (deps.config.stepUp.mfa === 'if-enrolled') {
+    deps.logger.warn({ setting: 'STEP_UP_MFA=if-enrolled' }, 'admin actions accept a password-only step-up for admins without a second factor; enroll every admin in MFA and unset STEP_UP_MFA');
+  }
 
   app.use('*', async function adminOnly(c, next) {
     requireRole(c, 'admin');
