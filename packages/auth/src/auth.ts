@@ -9,6 +9,8 @@ import { type AuthLogger, createAudit, requestFields, silentLogger } from './aud
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
+import { createLifecycle, type Lifecycle, type UserDirectory } from './lifecycle/effects.ts';
+import { createEventHookHandler } from './lifecycle/event-hook.ts';
 import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
@@ -50,6 +52,11 @@ export interface AuthDeps {
    * an in-process bus, right for one instance on SQLite or memory.
    */
   events?: SessionEventBus;
+  /**
+   * Reads a user's groups at the IdP (Okta's Management API), to re-role sessions when Okta says a
+   * membership changed. Without it such a change ends the user's sessions instead (fail closed).
+   */
+  directory?: UserDirectory | null;
 }
 
 /** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
@@ -58,6 +65,10 @@ export interface Auth {
   readonly sessions: SessionManager;
   /** Revocations, role changes and new sessions, as every instance sees them. */
   readonly events: SessionEventBus;
+  /** What Okta's changes (and the admin panel's) do to open sessions: end them, or re-role them. */
+  readonly lifecycle: Lifecycle;
+  /** `GET`/`POST /hooks/okta` (Okta Event Hooks); 404 unless `OKTA_EVENT_HOOK_SECRET` is set. */
+  eventHook(request: Request): Promise<Response>;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -150,6 +161,8 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     renderError: deps.renderError ?? renderErrorPage,
   };
   const refresher = createRefresher(ctx);
+  const lifecycle = createLifecycle({ config, sessions, store: deps.sessions, audit, logger, directory: deps.directory ?? null });
+  const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request): Promise<AuthState> {
@@ -199,6 +212,8 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     config,
     sessions,
     events,
+    lifecycle,
+    eventHook,
     now,
     login: (request) => handleLogin(ctx, request),
     callback: (request) => handleCallback(ctx, request),

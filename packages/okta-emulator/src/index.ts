@@ -16,6 +16,7 @@ export {
   type DemoUser,
 } from './directory/demo.ts';
 export { Directory } from './directory/directory.ts';
+export { EVENT_HOOK_EVENT_TYPES } from './directory/events.ts';
 export { DEFAULT_SEED_PATH, loadSeed } from './directory/seed.ts';
 export type {
   AuthorizationServerSettings,

@@ -90,6 +90,16 @@ export interface GatehouseConfig {
    * entries are trusted; 0 means the socket's peer is the client.
    */
   trustProxyHops: number;
+  /** Okta's changes applied to open sessions (Event Hooks, Universal Logout, back-channel logout). */
+  lifecycle: {
+    /**
+     * The Event Hook's authorization header value (`OKTA_EVENT_HOOK_SECRET`; generated per start
+     * with the bundled emulator outside production); `null`: `/hooks/okta` answers 404.
+     */
+    eventHookSecret: string | null;
+    /** What a password change or factor reset does to the user's sessions (`OKTA_HOOK_CREDENTIAL_CHANGE`). */
+    onCredentialChange: 'end_sessions' | 'ignore';
+  };
   logLevel: string;
 }
 
@@ -127,6 +137,7 @@ export const SECRET_VARIABLES = [
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'OKTA_EVENT_HOOK_SECRET',
 ] as const;
 
 /**
@@ -221,6 +232,11 @@ const environmentSchema = z.object({
   METRICS_TOKEN: text(),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
+  OKTA_EVENT_HOOK_SECRET: text(),
+  OKTA_HOOK_CREDENTIAL_CHANGE: z.preprocess(
+    blankToUndefined,
+    z.enum(['end_sessions', 'ignore'], { error: 'OKTA_HOOK_CREDENTIAL_CHANGE must be end_sessions or ignore' }).default('end_sessions'),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -327,6 +343,13 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   const metricsPort = env.METRICS_PORT ?? (metricsToken === null ? 9464 : null);
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `METRICS_PORT must differ from PORT (${port}): the metrics listener is kept off the public port`);
 
+  // With the bundled emulator outside production, a per-start secret: `npm start` registers the hook with it.
+  const eventHookSecret = env.OKTA_EVENT_HOOK_SECRET ?? (usingEmulator && !production ? randomToken(32) : null);
+  // 24 characters: the hook secret is a bearer credential anyone on the internet may guess at.
+  if (eventHookSecret !== null && eventHookSecret.length < 24) {
+    fail('OKTA_EVENT_HOOK_SECRET', `OKTA_EVENT_HOOK_SECRET must be at least 24 characters (${SECRET_HINT})`);
+  }
+
   const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
   const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
 
@@ -376,6 +399,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     metrics: { port: metricsPort, token: metricsToken },
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    lifecycle: { eventHookSecret, onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE },
     logLevel: env.LOG_LEVEL,
   };
 }

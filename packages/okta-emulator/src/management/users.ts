@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
+import { DIRECTORY_EVENT_MESSAGES, userTarget } from '../directory/events.ts';
 import type { DirectoryUser, UserProfile } from '../directory/types.ts';
 import { requireScope, type ManagementEnv } from './auth.ts';
 import { readJson } from './body.ts';
@@ -161,6 +162,14 @@ export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUr
     // Okta answers lifecycle operations with an empty object (no activation token: with
     // `sendEmail=false` Okta would return one, but the emulator has no activation flow).
     return c.json({});
+  });
+
+  // Okta's "revoke all user sessions": ends the user's Okta sessions and logs user.session.clear.
+  app.delete('/api/v1/users/:id/sessions', (c) => {
+    const principal = requireScope(c, 'okta.users.manage');
+    const user = requireUser(c.req.param('id'));
+    directory.announce({ eventType: 'user.session.clear', displayMessage: DIRECTORY_EVENT_MESSAGES['user.session.clear'], actor: principal.actor, target: [userTarget(user)], outcome: { result: 'SUCCESS' } });
+    return c.body(null, 204);
   });
 
   app.get('/api/v1/users/:id/groups', (c) => {
