@@ -11,6 +11,9 @@ import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
 import { createLifecycle, type Lifecycle, type UserDirectory } from './lifecycle/effects.ts';
 import { createEventHookHandler } from './lifecycle/event-hook.ts';
+import { createGlobalTokenRevocationHandler } from './lifecycle/global-token-revocation.ts';
+import { createBackchannelLogoutHandler } from './lifecycle/backchannel-logout.ts';
+import * as oidc from 'openid-client';
 import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
@@ -69,6 +72,10 @@ export interface Auth {
   readonly lifecycle: Lifecycle;
   /** `GET`/`POST /hooks/okta` (Okta Event Hooks); 404 unless `OKTA_EVENT_HOOK_SECRET` is set. */
   eventHook(request: Request): Promise<Response>;
+  /** `POST /auth/global-token-revocation` (Okta Universal Logout). */
+  globalTokenRevocation(request: Request): Promise<Response>;
+  /** `POST /auth/backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  backchannelLogout(request: Request): Promise<Response>;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -161,8 +168,18 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     renderError: deps.renderError ?? renderErrorPage,
   };
   const refresher = createRefresher(ctx);
-  const lifecycle = createLifecycle({ config, sessions, store: deps.sessions, audit, logger, directory: deps.directory ?? null });
+  const lifecycle = createLifecycle({
+    config,
+    sessions,
+    store: deps.sessions,
+    audit,
+    logger,
+    directory: deps.directory ?? null,
+    revokeRefreshToken: async (token) => oidc.tokenRevocation(await client.configuration(), token, { token_type_hint: 'refresh_token' }),
+  });
   const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
+  const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, store: deps.sessions, audit, fetch: client.fetch });
+  const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, store: deps.sessions, audit });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request): Promise<AuthState> {
@@ -214,6 +231,8 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     events,
     lifecycle,
     eventHook,
+    globalTokenRevocation,
+    backchannelLogout,
     now,
     login: (request) => handleLogin(ctx, request),
     callback: (request) => handleCallback(ctx, request),

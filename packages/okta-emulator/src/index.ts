@@ -5,6 +5,7 @@
  */
 export { startEmulator, type Emulator, type EmulatorLogger, type EmulatorOptions } from './server.ts';
 export { demoBanner } from './banner.ts';
+export type { SubjectFormat } from './logout/universal-logout.ts';
 export {
   DEMO_API_TOKEN,
   DEMO_CLIENT_ID,

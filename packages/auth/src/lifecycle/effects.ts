@@ -31,8 +31,11 @@ export type LifecycleDetail = Record<string, string | number | boolean | null>;
 
 /** The lifecycle effects of the auth core (`auth.lifecycle`). */
 export interface Lifecycle {
-  /** Ends every session of `sub` on every instance; returns how many ended. */
-  endUserSessions(sub: string, reason: SessionEndReason, source: LifecycleSource, detail?: LifecycleDetail): Promise<number>;
+  /**
+   * Ends every session of `sub` on every instance; returns how many ended. With
+   * `revokeRefreshTokens`, each session's refresh token is first revoked at the IdP (best effort).
+   */
+  endUserSessions(sub: string, reason: SessionEndReason, source: LifecycleSource, detail?: LifecycleDetail, options?: { revokeRefreshTokens?: boolean }): Promise<number>;
   /**
    * Writes the roles that `groups` (a complete list) grant to each of `sub`'s sessions and tells
    * every instance (`roles.changed`); returns how many sessions it rewrote.
@@ -54,6 +57,8 @@ export interface LifecycleDeps {
   audit: Audit;
   logger: AuthLogger;
   directory: UserDirectory | null;
+  /** Revokes a refresh token at the IdP (RFC 7009); rejects when the IdP did not take it. */
+  revokeRefreshToken?: (token: string) => Promise<void>;
 }
 
 // 1,000 sessions: far more than one person has open; bounds the work of one event.
@@ -69,9 +74,27 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const { sessions, store, audit, logger } = deps;
   const holder = `lifecycle:${crypto.randomUUID()}`;
 
-  async function endUserSessions(sub: string, reason: SessionEndReason, source: LifecycleSource, detail: LifecycleDetail = {}): Promise<number> {
+  /** Revokes the refresh tokens of `sub`'s sessions at the IdP; returns how many it revoked. */
+  async function revokeRefreshTokens(sub: string): Promise<number> {
+    const revoke = deps.revokeRefreshToken;
+    if (!revoke) return 0;
+    const open = await store.list({ sub, limit: MAX_SESSIONS_PER_USER });
+    const results = await Promise.allSettled(
+      open.map(async (session) => {
+        const { refreshToken } = await sessions.readTokens(session);
+        if (!refreshToken) return false;
+        await revoke(refreshToken);
+        return true;
+      }),
+    );
+    for (const result of results) if (result.status === 'rejected') logger.warn({ step: 'lifecycle', ...errorSummary(result.reason) }, 'refresh token not revoked at the IdP');
+    return results.filter((result) => result.status === 'fulfilled' && result.value).length;
+  }
+
+  async function endUserSessions(sub: string, reason: SessionEndReason, source: LifecycleSource, detail: LifecycleDetail = {}, options: { revokeRefreshTokens?: boolean } = {}): Promise<number> {
+    const revoked: LifecycleDetail = options.revokeRefreshTokens ? { refreshTokensRevoked: await revokeRefreshTokens(sub) } : {};
     const ended = await sessions.revokeUser(sub, { reason });
-    await audit.emit({ type: 'lifecycle.event', result: 'success', sub, detail: { source, action: 'sessions_ended', reason, sessions: ended, ...detail } });
+    await audit.emit({ type: 'lifecycle.event', result: 'success', sub, detail: { source, action: 'sessions_ended', reason, sessions: ended, ...revoked, ...detail } });
     return ended;
   }
 

@@ -77,7 +77,7 @@ function boolQuery(value: string | undefined, fallback: boolean): boolean {
 }
 
 /** Users: list, search, get, create, update, lifecycle, delete, a user's groups. */
-export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string): void {
+export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string, onClearSessions?: (user: DirectoryUser) => Promise<void>): void {
   const requireUser = (idOrLogin: string): DirectoryUser => {
     const user = directory.getUser(idOrLogin);
     if (!user) throw notFound(idOrLogin, 'User');
@@ -164,11 +164,13 @@ export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUr
     return c.json({});
   });
 
-  // Okta's "revoke all user sessions": ends the user's Okta sessions and logs user.session.clear.
-  app.delete('/api/v1/users/:id/sessions', (c) => {
+  // Okta's "revoke all user sessions": logs user.session.clear and sends Universal Logout to the
+  // apps that registered an endpoint (awaited, so the caller knows the apps were told).
+  app.delete('/api/v1/users/:id/sessions', async (c) => {
     const principal = requireScope(c, 'okta.users.manage');
     const user = requireUser(c.req.param('id'));
     directory.announce({ eventType: 'user.session.clear', displayMessage: DIRECTORY_EVENT_MESSAGES['user.session.clear'], actor: principal.actor, target: [userTarget(user)], outcome: { result: 'SUCCESS' } });
+    await onClearSessions?.(user);
     return c.body(null, 204);
   });
 
