@@ -13,6 +13,7 @@ import { createLifecycle, type Lifecycle, type UserDirectory } from './lifecycle
 import { createEventHookHandler } from './lifecycle/event-hook.ts';
 import { createGlobalTokenRevocationHandler } from './lifecycle/global-token-revocation.ts';
 import { createBackchannelLogoutHandler } from './lifecycle/backchannel-logout.ts';
+import { createRevalidator } from './lifecycle/revalidate.ts';
 import * as oidc from 'openid-client';
 import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient } from './oidc/client.ts';
@@ -175,11 +176,13 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     audit,
     logger,
     directory: deps.directory ?? null,
+    now,
     revokeRefreshToken: async (token) => oidc.tokenRevocation(await client.configuration(), token, { token_type_hint: 'refresh_token' }),
   });
   const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
   const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, store: deps.sessions, audit, fetch: client.fetch });
   const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, store: deps.sessions, audit });
+  const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, store: deps.sessions, audit, logger, now });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request): Promise<AuthState> {
@@ -187,7 +190,9 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       const session = await sessions.validate(cookie.read(request));
       if (!session) return anonymous();
       const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
-      return fresh ? stateFromSession(fresh) : anonymous();
+      // Past SESSION_REVALIDATE_SECONDS the identity is checked at the IdP before answering.
+      const checked = fresh ? await revalidator.check(fresh) : null;
+      return checked ? stateFromSession(checked) : anonymous();
     } catch (err) {
       // A store outage must not sign anyone in; it shows as "not signed in", logged loudly.
       logger.error({ step: 'authenticate', ...errorSummary(err) }, 'session lookup failed');

@@ -99,6 +99,10 @@ export interface GatehouseConfig {
     eventHookSecret: string | null;
     /** What a password change or factor reset does to the user's sessions (`OKTA_HOOK_CREDENTIAL_CHANGE`). */
     onCredentialChange: 'end_sessions' | 'ignore';
+    /** Age of a session's identity (roles, groups) past which the next request re-checks it at the IdP (`SESSION_REVALIDATE_SECONDS`). */
+    revalidateSeconds: number;
+    /** How long past that age an unreachable IdP still leaves the last known roles in force (`SESSION_REVALIDATE_GRACE`); then access is refused. */
+    revalidateGraceSeconds: number;
   };
   logLevel: string;
 }
@@ -233,6 +237,10 @@ const environmentSchema = z.object({
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   OKTA_EVENT_HOOK_SECRET: text(),
+  // 5 min: a role removed in Okta (with no hook) is gone within minutes, at one IdP call per session per 5 min.
+  SESSION_REVALIDATE_SECONDS: seconds('SESSION_REVALIDATE_SECONDS', 300),
+  // 15 min: rides out an IdP blip with the last known roles; longer would let a removed admin act through an outage.
+  SESSION_REVALIDATE_GRACE: seconds('SESSION_REVALIDATE_GRACE', 900),
   OKTA_HOOK_CREDENTIAL_CHANGE: z.preprocess(
     blankToUndefined,
     z.enum(['end_sessions', 'ignore'], { error: 'OKTA_HOOK_CREDENTIAL_CHANGE must be end_sessions or ignore' }).default('end_sessions'),
@@ -399,7 +407,12 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     metrics: { port: metricsPort, token: metricsToken },
     trustProxyHops: env.TRUST_PROXY_HOPS,
-    lifecycle: { eventHookSecret, onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE },
+    lifecycle: {
+      eventHookSecret,
+      onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE,
+      revalidateSeconds: env.SESSION_REVALIDATE_SECONDS,
+      revalidateGraceSeconds: env.SESSION_REVALIDATE_GRACE,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -11,7 +11,7 @@ import { errorSummary } from '../errors.ts';
 import type { SessionEndReason } from '../events/bus.ts';
 import { REFRESH_LEASE_TTL_MS } from '../oidc/refresh.ts';
 import { resolveRoles } from '../rbac.ts';
-import type { SessionManager } from '../session/manager.ts';
+import { IDENTITY_CHECKED_AT, type SessionManager } from '../session/manager.ts';
 import type { Role, SessionStore } from '../types.ts';
 
 /** Reads a user's groups at the IdP (Okta's Management API); the app provides it. */
@@ -42,6 +42,11 @@ export interface Lifecycle {
    */
   reRole(sub: string, groups: readonly string[], source: LifecycleSource, detail?: LifecycleDetail): Promise<{ sessions: number; roles: Role[] }>;
   /**
+   * Rewrites one session's groups and roles from a complete group list (revalidation through the
+   * Management API); `false` when the session is gone or could not be updated (it then ended).
+   */
+  reRoleSession(sessionId: string, groups: readonly string[]): Promise<boolean>;
+  /**
    * The user changed at the IdP (a group added or removed): reads their groups through the
    * directory and re-roles their sessions. Without a directory, or when it fails, the sessions end
    * instead (fail closed: the next sign-in reads the groups afresh).
@@ -57,6 +62,7 @@ export interface LifecycleDeps {
   audit: Audit;
   logger: AuthLogger;
   directory: UserDirectory | null;
+  now?: () => number;
   /** Revokes a refresh token at the IdP (RFC 7009); rejects when the IdP did not take it. */
   revokeRefreshToken?: (token: string) => Promise<void>;
 }
@@ -104,13 +110,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
    * an ID token issued before the change). `false` when the session is gone.
    */
   async function rewrite(id: string, groups: string[], roles: Role[]): Promise<boolean> {
+    const now = deps.now ?? Date.now;
     const key = `refresh:${id}`;
     for (let poll = 0; poll < LEASE_POLLS; poll++) {
       if (await store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS)) {
         try {
           const current = await store.get(id);
           if (!current) return false;
-          await store.update({ ...current, user: { ...current.user, groups: [...groups] }, roles: [...roles] });
+          await store.update({ ...current, user: { ...current.user, groups: [...groups] }, roles: [...roles], claims: { ...current.claims, [IDENTITY_CHECKED_AT]: now() } });
           return true;
         } finally {
           await store.releaseLease(key, holder).catch(() => {});
@@ -140,6 +147,10 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   return {
     endUserSessions,
     reRole,
+    reRoleSession(sessionId, groups) {
+      const { roles, groups: unique } = resolveRoles([...groups], deps.config.roles);
+      return rewrite(sessionId, unique, roles);
+    },
     async userChanged(sub, source, detail = {}) {
       // No open session: nothing to re-role, and no Management API call spent on it.
       if ((await store.list({ sub, limit: 1 })).length === 0) {
