@@ -167,6 +167,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     logger,
     now,
     renderError: deps.renderError ?? renderErrorPage,
+    directory: deps.directory ?? null,
   };
   const refresher = createRefresher(ctx);
   const lifecycle = createLifecycle({

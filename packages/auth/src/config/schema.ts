@@ -99,6 +99,8 @@ export interface GatehouseConfig {
     eventHookSecret: string | null;
     /** What a password change or factor reset does to the user's sessions (`OKTA_HOOK_CREDENTIAL_CHANGE`). */
     onCredentialChange: 'end_sessions' | 'ignore';
+    /** Most groups the IdP puts in the `groups` claim (`OKTA_GROUPS_CLAIM_CAP`); a claim this long is read again through the Management API. */
+    groupsClaimCap: number;
     /** Age of a session's identity (roles, groups) past which the next request re-checks it at the IdP (`SESSION_REVALIDATE_SECONDS`). */
     revalidateSeconds: number;
     /** How long past that age an unreachable IdP still leaves the last known roles in force (`SESSION_REVALIDATE_GRACE`); then access is refused. */
@@ -237,6 +239,8 @@ const environmentSchema = z.object({
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   OKTA_EVENT_HOOK_SECRET: text(),
+  // 100: Okta's limit on the groups claim; a claim of 100 groups may have been cut.
+  OKTA_GROUPS_CLAIM_CAP: wholeNumber('OKTA_GROUPS_CLAIM_CAP must be a whole number from 1 to 100000', 1, 100000, 100),
   // 5 min: a role removed in Okta (with no hook) is gone within minutes, at one IdP call per session per 5 min.
   SESSION_REVALIDATE_SECONDS: seconds('SESSION_REVALIDATE_SECONDS', 300),
   // 15 min: rides out an IdP blip with the last known roles; longer would let a removed admin act through an outage.
@@ -412,6 +416,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
       onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE,
       revalidateSeconds: env.SESSION_REVALIDATE_SECONDS,
       revalidateGraceSeconds: env.SESSION_REVALIDATE_GRACE,
+      groupsClaimCap: env.OKTA_GROUPS_CLAIM_CAP,
     },
     logLevel: env.LOG_LEVEL,
   };

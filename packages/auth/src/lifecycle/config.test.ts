@@ -28,10 +28,14 @@ describe('config: Event Hooks', () => {
     assert.ok(secret !== null && secret.length >= 24);
   });
 
-  it('refuses a short secret and an unknown credential policy, naming the variable', () => {
+  it('refuses a short secret, an unknown credential policy and bad numbers, naming the variable; documented defaults', () => {
     assert.throws(() => load({ ...OKTA, OKTA_EVENT_HOOK_SECRET: 'short' }), (error: unknown) => error instanceof ConfigError && error.issues.some((issue) => issue.field === 'OKTA_EVENT_HOOK_SECRET' && /at least 24/.test(issue.message)));
     assert.throws(() => load({ ...OKTA, OKTA_HOOK_CREDENTIAL_CHANGE: 'maybe' }), /OKTA_HOOK_CREDENTIAL_CHANGE must be end_sessions or ignore/);
     assert.equal(load(OKTA).lifecycle.onCredentialChange, 'end_sessions');
+    const defaults = load(OKTA).lifecycle;
+    assert.deepEqual([defaults.revalidateSeconds, defaults.revalidateGraceSeconds, defaults.groupsClaimCap], [300, 900, 100]);
+    assert.throws(() => load({ ...OKTA, SESSION_REVALIDATE_SECONDS: '0' }), /SESSION_REVALIDATE_SECONDS must be at least 1 second/);
+    assert.throws(() => load({ ...OKTA, OKTA_GROUPS_CLAIM_CAP: 'lots' }), /OKTA_GROUPS_CLAIM_CAP must be a whole number/);
     assert.equal(load({ ...OKTA, OKTA_HOOK_CREDENTIAL_CHANGE: 'ignore' }).lifecycle.onCredentialChange, 'ignore');
   });
 });

@@ -12,6 +12,8 @@ import { oktaGroup, oktaUser } from './serialize.ts';
 
 // 200: Okta's default and maximum page size for /api/v1/users.
 const USER_PAGE = { defaultLimit: 200, maxLimit: 200 };
+// A user's groups page like Okta's lists: 200 at most per page, the rest through `Link: rel="next"`.
+const USER_GROUPS_PAGE = { defaultLimit: 200, maxLimit: 200 };
 
 const SEARCH_RULES: SearchRules = {
   attributes: (name) =>
@@ -176,6 +178,7 @@ export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUr
 
   app.get('/api/v1/users/:id/groups', (c) => {
     requireScope(c, 'okta.users.read');
-    return c.json(directory.groupsOfUser(c.req.param('id')).map((group) => oktaGroup(group, orgUrl)));
+    // groupsOfUser is in id order, as the cursor needs.
+    return c.json(paginate(c, orgUrl, directory.groupsOfUser(c.req.param('id')), USER_GROUPS_PAGE).map((group) => oktaGroup(group, orgUrl)));
   });
 }
