@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { authRoutes, gatehouse } from '@gatehouse/auth/hono';
+import { authRoutes, gatehouse, lifecycleRoutes } from '@gatehouse/auth/hono';
 import type { AuditEvent, AuthEnv } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.tsx';
@@ -58,6 +58,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
 
   app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', opsRoutes(deps));
+  // Okta's servers call these (hooks, logout notifications): no CSRF, no per-IP sign-in budget; each bounds its own body.
+  app.route('/', lifecycleRoutes(deps.auth));
 
   app.use('*', bodyLimit({
     maxSize: MAX_BODY_BYTES,

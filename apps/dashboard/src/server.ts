@@ -163,6 +163,7 @@ export async function assembleApp(
     sessions: stores.sessions,
     audit,
     events: stores.events,
+    directory: options.directory ? { userGroups: (id) => options.directory!.allUserGroupNames(id) } : null,
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
   });

@@ -9,6 +9,12 @@ import { type AuthLogger, createAudit, requestFields, silentLogger } from './aud
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
+import { createLifecycle, type Lifecycle, type UserDirectory } from './lifecycle/effects.ts';
+import { createEventHookHandler } from './lifecycle/event-hook.ts';
+import { createGlobalTokenRevocationHandler } from './lifecycle/global-token-revocation.ts';
+import { createBackchannelLogoutHandler } from './lifecycle/backchannel-logout.ts';
+import { createRevalidator } from './lifecycle/revalidate.ts';
+import * as oidc from 'openid-client';
 import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient, type IdpProbeResult } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
@@ -50,6 +56,11 @@ export interface AuthDeps {
    * an in-process bus, right for one instance on SQLite or memory.
    */
   events?: SessionEventBus;
+  /**
+   * Reads a user's groups at the IdP (Okta's Management API), to re-role sessions when Okta says a
+   * membership changed. Without it such a change ends the user's sessions instead (fail closed).
+   */
+  directory?: UserDirectory | null;
 }
 
 /** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
@@ -58,6 +69,14 @@ export interface Auth {
   readonly sessions: SessionManager;
   /** Revocations, role changes and new sessions, as every instance sees them. */
   readonly events: SessionEventBus;
+  /** What Okta's changes (and the admin panel's) do to open sessions: end them, or re-role them. */
+  readonly lifecycle: Lifecycle;
+  /** `GET`/`POST /hooks/okta` (Okta Event Hooks); 404 unless `OKTA_EVENT_HOOK_SECRET` is set. */
+  eventHook(request: Request): Promise<Response>;
+  /** `POST /auth/global-token-revocation` (Okta Universal Logout). */
+  globalTokenRevocation(request: Request): Promise<Response>;
+  /** `POST /auth/backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  backchannelLogout(request: Request): Promise<Response>;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -150,8 +169,23 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     logger,
     now,
     renderError: deps.renderError ?? renderErrorPage,
+    directory: deps.directory ?? null,
   };
   const refresher = createRefresher(ctx);
+  const lifecycle = createLifecycle({
+    config,
+    sessions,
+    store: deps.sessions,
+    audit,
+    logger,
+    directory: deps.directory ?? null,
+    now,
+    revokeRefreshToken: async (token) => oidc.tokenRevocation(await client.configuration(), token, { token_type_hint: 'refresh_token' }),
+  });
+  const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
+  const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, store: deps.sessions, audit, fetch: client.fetch });
+  const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, store: deps.sessions, audit });
+  const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, store: deps.sessions, audit, logger, now });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request): Promise<AuthState> {
@@ -159,7 +193,9 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       const session = await sessions.validate(cookie.read(request));
       if (!session) return anonymous();
       const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
-      return fresh ? stateFromSession(fresh) : anonymous();
+      // Past SESSION_REVALIDATE_SECONDS the identity is checked at the IdP before answering.
+      const checked = fresh ? await revalidator.check(fresh) : null;
+      return checked ? stateFromSession(checked) : anonymous();
     } catch (err) {
       // A store outage must not sign anyone in; it shows as "not signed in", logged loudly.
       logger.error({ step: 'authenticate', ...errorSummary(err) }, 'session lookup failed');
@@ -201,6 +237,10 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     config,
     sessions,
     events,
+    lifecycle,
+    eventHook,
+    globalTokenRevocation,
+    backchannelLogout,
     now,
     login: (request) => handleLogin(ctx, request),
     callback: (request) => handleCallback(ctx, request),

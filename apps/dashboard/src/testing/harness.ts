@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { resolveRoles } from '@gatehouse/auth';
 import { loadConfig } from '@gatehouse/auth/config';
-import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import type { createApp } from '../app.ts';
 import type { Auth, GatehouseConfig, SessionRecord } from '../auth.ts';
 import type { AppDeps, RateLimitOptions } from '../deps.ts';
@@ -32,6 +32,8 @@ export interface HarnessOptions {
   emulator?: boolean;
   /** The emulator's Management API budget per minute (default seed: 600, like a small Okta org). */
   emulatorRateLimitPerMinute?: number;
+  /** Changes to the emulator's seed (groups claim settings, …), applied after the rate limit. */
+  emulatorSeed?: (seed: DirectorySeed) => DirectorySeed;
   /** Extra environment variables for `loadConfig`. */
   env?: Record<string, string>;
   authRateLimit?: RateLimitOptions;
@@ -57,7 +59,8 @@ export interface Harness {
 /** Builds the app on fresh stores; `close()` removes everything it created. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-'));
-  const seed = options.emulatorRateLimitPerMinute === undefined ? undefined : { ...loadSeed(), rateLimitPerMinute: options.emulatorRateLimitPerMinute };
+  const limited = options.emulatorRateLimitPerMinute === undefined ? undefined : { ...loadSeed(), rateLimitPerMinute: options.emulatorRateLimitPerMinute };
+  const seed = options.emulatorSeed ? options.emulatorSeed(limited ?? loadSeed()) : limited;
   const emulator = options.emulator ? await startEmulator({ dataDir: join(dir, 'emulator'), ...(seed ? { seed } : {}) }) : null;
   const env: Record<string, string> = {
     NODE_ENV: 'test',

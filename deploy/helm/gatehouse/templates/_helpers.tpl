@@ -86,6 +86,7 @@ an existingSecret is checked for exactly these keys by the kubelet when the pod 
 {{- if eq .Values.config.okta.management.mode "privateKeyJwt" }}{{ $keys = append $keys "OKTA_MANAGEMENT_PRIVATE_KEY" }}{{ end }}
 {{- if eq .Values.database.type "postgres" }}{{ $keys = append $keys "DATABASE_URL" }}{{ end }}
 {{- if .Values.redis.enabled }}{{ $keys = append $keys "REDIS_URL" }}{{ end }}
+{{- if .Values.config.okta.eventHook }}{{ $keys = append $keys "OKTA_EVENT_HOOK_SECRET" }}{{ end }}
 {{- join "," $keys }}
 {{- end }}
 
@@ -124,5 +125,6 @@ time with a message naming the value to fix.
 {{- if and (eq $c.okta.management.mode "privateKeyJwt") (not $s.oktaManagementPrivateKey) }}{{ fail "secrets.oktaManagementPrivateKey is required with config.okta.management.mode=privateKeyJwt" }}{{ end }}
 {{- if and (eq .Values.database.type "postgres") (not $s.databaseUrl) }}{{ fail "secrets.databaseUrl (postgres://…) is required with database.type=postgres" }}{{ end }}
 {{- if and .Values.redis.enabled (not $s.redisUrl) }}{{ fail "secrets.redisUrl (redis:// or rediss://) is required with redis.enabled=true" }}{{ end }}
+{{- if and $c.okta.eventHook (lt (len $s.oktaEventHookSecret) 24) }}{{ fail "secrets.oktaEventHookSecret must be at least 24 characters with config.okta.eventHook=true, e.g. `openssl rand -base64 48`" }}{{ end }}
 {{- end }}
 {{- end }}

@@ -121,6 +121,21 @@ export interface GatehouseConfig {
     maxBytes: number;
     /** Pause between replay attempts while the spool holds events (`AUDIT_SPOOL_RETRY_MS`). */
     retryMs: number;
+  /** Okta's changes applied to open sessions (Event Hooks, Universal Logout, back-channel logout). */
+  lifecycle: {
+    /**
+     * The Event Hook's authorization header value (`OKTA_EVENT_HOOK_SECRET`; generated per start
+     * with the bundled emulator outside production); `null`: `/hooks/okta` answers 404.
+     */
+    eventHookSecret: string | null;
+    /** What a password change or factor reset does to the user's sessions (`OKTA_HOOK_CREDENTIAL_CHANGE`). */
+    onCredentialChange: 'end_sessions' | 'ignore';
+    /** Most groups the IdP puts in the `groups` claim (`OKTA_GROUPS_CLAIM_CAP`); a claim this long is read again through the Management API. */
+    groupsClaimCap: number;
+    /** Age of a session's identity (roles, groups) past which the next request re-checks it at the IdP (`SESSION_REVALIDATE_SECONDS`). */
+    revalidateSeconds: number;
+    /** How long past that age an unreachable IdP still leaves the last known roles in force (`SESSION_REVALIDATE_GRACE`); then access is refused. */
+    revalidateGraceSeconds: number;
   };
   logLevel: string;
 }
@@ -159,6 +174,7 @@ export const SECRET_VARIABLES = [
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'OKTA_EVENT_HOOK_SECRET',
 ] as const;
 
 /**
@@ -268,6 +284,17 @@ const environmentSchema = z.object({
   // 16 MiB: about 40,000 events, hours of sign-ins of a busy instance, yet never what fills a disk.
   AUDIT_SPOOL_MAX_BYTES: wholeNumber('AUDIT_SPOOL_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824', 1024, 1_073_741_824, 16 * 1024 * 1024),
   AUDIT_SPOOL_RETRY_MS: wholeNumber('AUDIT_SPOOL_RETRY_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 2000),
+  OKTA_EVENT_HOOK_SECRET: text(),
+  // 100: Okta's limit on the groups claim; a claim of 100 groups may have been cut.
+  OKTA_GROUPS_CLAIM_CAP: wholeNumber('OKTA_GROUPS_CLAIM_CAP must be a whole number from 1 to 100000', 1, 100000, 100),
+  // 5 min: a role removed in Okta (with no hook) is gone within minutes, at one IdP call per session per 5 min.
+  SESSION_REVALIDATE_SECONDS: seconds('SESSION_REVALIDATE_SECONDS', 300),
+  // 15 min: rides out an IdP blip with the last known roles; longer would let a removed admin act through an outage.
+  SESSION_REVALIDATE_GRACE: seconds('SESSION_REVALIDATE_GRACE', 900),
+  OKTA_HOOK_CREDENTIAL_CHANGE: z.preprocess(
+    blankToUndefined,
+    z.enum(['end_sessions', 'ignore'], { error: 'OKTA_HOOK_CREDENTIAL_CHANGE must be end_sessions or ignore' }).default('end_sessions'),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
@@ -377,6 +404,13 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     fail('SHUTDOWN_DELAY', `SHUTDOWN_DELAY (${env.SHUTDOWN_DELAY}) must be below SHUTDOWN_TIMEOUT (${env.SHUTDOWN_TIMEOUT}): the delay is part of the drain budget`);
   }
 
+  // With the bundled emulator outside production, a per-start secret: `npm start` registers the hook with it.
+  const eventHookSecret = env.OKTA_EVENT_HOOK_SECRET ?? (usingEmulator && !production ? randomToken(32) : null);
+  // 24 characters: the hook secret is a bearer credential anyone on the internet may guess at.
+  if (eventHookSecret !== null && eventHookSecret.length < 24) {
+    fail('OKTA_EVENT_HOOK_SECRET', `OKTA_EVENT_HOOK_SECRET must be at least 24 characters (${SECRET_HINT})`);
+  }
+
   const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
   const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
 
@@ -435,6 +469,13 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     },
     idpProbe: { timeoutMs: env.IDP_PROBE_TIMEOUT_MS, cacheMs: env.IDP_PROBE_CACHE_MS },
     auditSpool: { maxBytes: env.AUDIT_SPOOL_MAX_BYTES, retryMs: env.AUDIT_SPOOL_RETRY_MS },
+    lifecycle: {
+      eventHookSecret,
+      onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE,
+      revalidateSeconds: env.SESSION_REVALIDATE_SECONDS,
+      revalidateGraceSeconds: env.SESSION_REVALIDATE_GRACE,
+      groupsClaimCap: env.OKTA_GROUPS_CLAIM_CAP,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -11,6 +11,7 @@ import { clientNetwork, requestFields, summarizeUserAgent, userFields } from '..
 import { AuthError, errorSummary, oauthErrorCode, toAuthError } from '../errors.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
+import { completeGroups } from '../lifecycle/groups.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
 import { demandsMfa } from './login.ts';
@@ -104,7 +105,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
     // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
     if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
-    const identity = identityFromClaims(claims, ctx.config);
+    const { identity, source: groupsSource } = await completeGroups(identityFromClaims(claims, ctx.config), ctx);
     // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
     if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
 
@@ -127,7 +128,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     await ctx.audit.emit({
       type: 'signin.succeeded',
       result: 'success',
-      ...(groupsReason ? { reason: groupsReason } : {}),
+      ...(groupsReason ? { reason: groupsReason } : groupsSource !== 'claim' ? { reason: groupsSource } : {}),
       ...userFields(identity.user, session.id),
       ...requestFields(request),
       detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },

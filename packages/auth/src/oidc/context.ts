@@ -8,6 +8,7 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { SessionStore, TransactionStore } from '../types.ts';
+import type { UserDirectory } from '../lifecycle/effects.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
 import type { OidcClient } from './client.ts';
 
@@ -37,6 +38,8 @@ export interface FlowContext {
   /** Current time, epoch ms (injectable for tests). */
   now: () => number;
   renderError: RenderError;
+  /** The Management API, for groups a token left out (thin token, cut at the cap); `null` without one. */
+  directory?: UserDirectory | null;
 }
 
 /** `/auth/login?returnTo=…` for a "Try again" link. */

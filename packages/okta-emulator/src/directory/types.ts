@@ -80,6 +80,8 @@ export interface OidcApp {
   jwks: { keys: Array<Record<string, unknown>> } | null;
   /** Okta API scopes granted to a service app (`okta.users.read`, …). */
   grantedScopes: string[];
+  /** OIDC Back-Channel Logout 1.0 endpoint (set at run time, see Emulator.setLogoutEndpoints). */
+  backchannelLogoutUri?: string;
 }
 
 /**

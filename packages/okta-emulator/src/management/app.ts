@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { Directory } from '../directory/directory.ts';
 import { DirectoryError } from '../directory/errors.ts';
+import type { DirectoryUser } from '../directory/types.ts';
 import { authenticate, type ManagementEnv, type VerifyOrgAccessToken } from './auth.ts';
 import { errorBody, fromDirectoryError, OktaApiError, oktaError } from './errors.ts';
 import { eventHookRoutes } from './event-hooks.ts';
@@ -21,6 +22,8 @@ export interface ManagementAppOptions {
   eventHookHosts?: string[];
   /** Where unexpected failures are reported (the emulator's logger); default: nowhere. */
   logError?: (message: string) => void;
+  /** Called when an admin clears a user's sessions (Universal Logout to the apps that support it). */
+  onClearSessions?: (user: DirectoryUser) => Promise<void>;
 }
 
 /**
@@ -48,7 +51,7 @@ export function createManagementApp(directory: Directory, options: ManagementApp
   app.use('/api/v1/*', authenticate(directory, options.verifyOrgAccessToken));
   app.use('/api/v1/*', rateLimit({ perMinute: directory.rateLimitPerMinute }));
 
-  userRoutes(app, directory, orgUrl);
+  userRoutes(app, directory, orgUrl, options.onClearSessions);
   groupRoutes(app, directory, orgUrl);
   eventHookRoutes(app, directory, orgUrl, { fetch: options.fetch, allowedHosts: options.eventHookHosts ?? [] });
 

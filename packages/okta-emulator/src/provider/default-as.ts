@@ -13,6 +13,8 @@ import type { OidcStore } from './sqlite-adapter.ts';
 import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
 import { ownTokensOnlyFeatures } from './token-ownership.ts';
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** Path of the custom authorization server `default` under the org URL. */
 export const DEFAULT_AS_PATH = '/oauth2/default';
 
@@ -134,6 +136,8 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       // Only the client a token was issued to may introspect or revoke it, as at Okta.
       ...ownTokensOnlyFeatures(),
       userinfo: { enabled: true },
+      // OIDC Back-Channel Logout 1.0 to apps that register an endpoint (Okta itself offers Universal Logout instead).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         // The confirmation page is never shown: finishLogout redirects right away.
@@ -179,6 +183,13 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       grant.addResourceScope(audience, scope);
       await grant.save();
       return grant;
+    },
+    // oidc-provider refuses outgoing requests (back-channel logout) to loopback and private
+    // addresses; the emulator is a development tool whose apps run on this machine, so loopback
+    // targets go out without that guard, everything else keeps it.
+    fetch: (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher, ...rest } = options;
+      return globalThis.fetch(url, LOOPBACK_HOSTS.has(new URL(url).hostname) ? rest : options);
     },
     rotateRefreshToken: true,
     // Okta's logout ends the sign-in session only: tokens already issued live until they expire.

@@ -26,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'stepup.required',
   'admin.action',
   'role.granted',
+  'lifecycle.event',
 ] as const satisfies readonly AuditEventType[];
 
 const PAGE_SIZE = 50;
