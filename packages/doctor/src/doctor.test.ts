@@ -63,7 +63,7 @@ describe('a correct set-up', () => {
   test('every check is ok, and the report says so in one line each', async () => {
     const { report } = await diagnose(configFor(emulator, temp.dir), { user: 'admin@gatehouse.test' });
     const notOk = report.findings.filter((finding) => finding.status !== 'ok');
-    assert.deepEqual(notOk.map((finding) => `${finding.id}: ${finding.status}`), ['hooks.universal-logout: skipped', 'deploy.redirect-uri: skipped'], formatReport(report));
+    assert.deepEqual(notOk.map((finding) => `${finding.id}: ${finding.status}`), ['hooks.universal-logout: skipped', 'deploy.redirect-uri: skipped', 'deploy.proxy-hops: skipped'], formatReport(report));
     assert.equal(report.problems, 0);
     assert.deepEqual(report.findings.map((finding) => finding.id), CHECKS.map((check) => check.id));
     const text = formatReport(report);
@@ -137,6 +137,26 @@ describe('a correct set-up', () => {
     assert.match(far.get('idp.clock').found, /18\d s ahead of the identity provider's/);
     const near = await diagnose(configFor(emulator, temp.dir), { now: () => Date.now() - 20_000 });
     assert.equal(near.get('idp.clock').status, 'warning');
+  });
+
+  test('an IdP without RFC 9207 iss: a warning; one naming another issuer: a problem', async () => {
+    /** The emulator's answers with the authorization response's iss removed or replaced (an IdP unlike the emulator). */
+    const rewriting = (iss: string | null): typeof fetch => async (input, init) => {
+      const response = await fetch(input, init);
+      const location = URL.parse(response.headers.get('location') ?? '');
+      if (!location?.searchParams.has('iss')) return response;
+      if (iss === null) location.searchParams.delete('iss');
+      else location.searchParams.set('iss', iss);
+      const headers = new Headers(response.headers);
+      headers.set('location', location.href);
+      return new Response(null, { status: response.status, headers });
+    };
+    const config = configFor(emulator, temp.dir);
+    const missing = (await diagnose(config, { fetch: rewriting(null), only: ['idp.rfc9207'] })).get('idp.rfc9207');
+    assert.equal(missing.status, 'warning');
+    assert.match(missing.found, /no iss parameter/);
+    const other = (await diagnose(config, { fetch: rewriting('https://attacker.example/oauth2/default'), only: ['idp.rfc9207'] })).get('idp.rfc9207');
+    assert.equal(other.status, 'problem');
   });
 
   test('an audience other than the server\'s', async () => {

@@ -7,4 +7,5 @@
 export { CHECKS, runDoctor } from './run.ts';
 export { formatReport } from './format.ts';
 export { HOOK_EVENTS } from './checks/deployment.ts';
+export { PROBE_CANARY_ADDRESS, PROBE_HEADER, PROBE_PATH, probeHeader, verifyProbeHeader, type ForwardedAnswer } from './probe.ts';
 export type { CheckStatus, DoctorOptions, DoctorReport, Finding } from './types.ts';

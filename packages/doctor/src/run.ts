@@ -38,7 +38,8 @@ async function runOne(check: Check, ctx: DoctorContext): Promise<Finding[]> {
 export async function runDoctor(config: GatehouseConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
   const ctx = new DoctorContext(config, options);
   const startedAt = new Date(ctx.now()).toISOString();
-  const findings = (await Promise.all(CHECKS.map((check) => runOne(check, ctx)))).flat();
+  const checks = options.only ? CHECKS.filter((check) => options.only?.includes(check.id)) : CHECKS;
+  const findings = (await Promise.all(checks.map((check) => runOne(check, ctx)))).flat();
   return {
     findings,
     problems: findings.filter((finding) => finding.status === 'problem').length,

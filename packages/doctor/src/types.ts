@@ -44,6 +44,8 @@ export interface DoctorOptions {
    * sessions and closes them. The admin page passes its own open stores.
    */
   probeStore?: () => Promise<string>;
+  /** Run only the checks with these ids (default: all). */
+  only?: readonly string[];
   /** Per-request timeout in ms (default 10 000). */
   timeoutMs?: number;
 }

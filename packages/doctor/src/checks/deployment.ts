@@ -8,6 +8,7 @@ import { describeServer } from '@gatehouse/auth/stores/factory';
 import type { DoctorContext } from '../context.ts';
 import { networkCause } from '../context.ts';
 import { ApiFailure, type ReadScope } from '../management.ts';
+import { PROBE_CANARY_ADDRESS, PROBE_HEADER, PROBE_PATH, probeHeader, type ForwardedAnswer } from '../probe.ts';
 import type { OktaEventHook } from '../okta-types.ts';
 import { Unavailable, type Check } from '../types.ts';
 
@@ -125,6 +126,38 @@ export const deploymentChecks: Check[] = [
         found: `the deployed app sends redirect_uri ${sent}, this configuration ${ctx.config.redirectUri}${tls ? ': it is served over https but believes it is on http (APP_BASE_URL behind a TLS proxy)' : ''}`,
         fix: tls ? `Set APP_BASE_URL=${new URL(deployedUrl(ctx)).origin} in the deployment.` : 'Give the deployment and this command the same APP_BASE_URL.',
       };
+    },
+  },
+  {
+    id: 'deploy.proxy-hops',
+    title: 'TRUST_PROXY_HOPS',
+    async run(ctx) {
+      const url = `${deployedUrl(ctx)}${PROBE_PATH}`;
+      let response: Response;
+      try {
+        response = await ctx.fetch(url, {
+          headers: { [PROBE_HEADER]: await probeHeader(ctx.config.session.secrets[0] ?? '', ctx.now()), 'X-Forwarded-For': PROBE_CANARY_ADDRESS },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(ctx.timeoutMs),
+        });
+      } catch (error) {
+        return { status: 'problem', found: `${url} could not be reached (${networkCause(error)})`, fix: 'Check --url, and that the app is deployed and reachable from here.' };
+      }
+      const answer = response.status === 200 ? ((await response.json().catch(() => null)) as ForwardedAnswer | null) : (await response.body?.cancel(), null);
+      if (!answer || !Array.isArray(answer.forwardedFor)) {
+        return { status: 'warning', found: `${url} does not answer the doctor's probe (HTTP ${response.status}): an older version, or its SESSION_SECRET differs from this configuration's`, fix: "Run the doctor with the deployment's own configuration (same SESSION_SECRET)." };
+      }
+      // Entries after our canary were appended by proxies; without the canary a proxy replaced the header.
+      const canary = answer.forwardedFor.lastIndexOf(PROBE_CANARY_ADDRESS);
+      const added = answer.forwardedFor.length - (canary + 1);
+      const hops = answer.trustProxyHops;
+      if (answer.clientAddress === PROBE_CANARY_ADDRESS) {
+        return { status: 'problem', found: `TRUST_PROXY_HOPS=${hops} but requests pass ${added} prox${added === 1 ? 'y' : 'ies'}: the app took the X-Forwarded-For entry the doctor made up for the client's address, so anyone can choose theirs (rate limits, audit log)`, fix: `Set TRUST_PROXY_HOPS=${added} in the deployment.` };
+      }
+      if (added !== hops) {
+        return { status: 'problem', found: `requests pass ${added} prox${added === 1 ? 'y' : 'ies'} adding X-Forwarded-For, TRUST_PROXY_HOPS is ${hops}: the app sees ${added > hops ? "a proxy's address as everyone's (one rate limit for all)" : 'the proxy instead of the client'}`, fix: `Set TRUST_PROXY_HOPS=${added} in the deployment.` };
+      }
+      return { status: 'ok', found: `${added} prox${added === 1 ? 'y adds' : 'ies add'} X-Forwarded-For and TRUST_PROXY_HOPS is ${hops}; a made-up entry is not believed` };
     },
   },
   {

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
+import { forwardedProbeRoutes } from './forwarded.ts';
 
 // 3 s: a probe must answer before Kubernetes' default 1–5 s probe timeout gives up on its own.
 const READY_TIMEOUT_MS = 3000;
@@ -27,6 +28,7 @@ export function opsRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', forwardedProbeRoutes(deps));
 
   app.get('/readyz', async (c) => {
     const checks = await Promise.all([

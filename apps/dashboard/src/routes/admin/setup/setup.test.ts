@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '@gatehouse/auth/config';
-import { runDoctor } from '@gatehouse/doctor';
+import { PROBE_HEADER, PROBE_PATH, probeHeader, runDoctor } from '@gatehouse/doctor';
 import { createHarness, type Harness } from '../../../testing/harness.ts';
 
 describe('/admin/setup', () => {
@@ -51,12 +51,21 @@ describe('doctor --url against the running app', () => {
   });
   after(() => harness.close());
 
-  /** The deployed URL answered by the harness app in process; everything else over the network. */
-  const routed: typeof fetch = (input, init) => {
+  /**
+   * The deployed URL answered by the harness app in process; everything else over the network.
+   * `proxies` stands for reverse proxies in front of the app, each appending the address it saw.
+   */
+  const via = (target: () => Harness, proxies = 0): typeof fetch => (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.origin !== deployed) return fetch(input, init);
-    return Promise.resolve(harness.app.request(`http://localhost:3000${url.pathname}${url.search}`, init));
+    const headers = new Headers(init?.headers);
+    for (let hop = 0; hop < proxies; hop++) {
+      const seen = `203.0.113.${10 + hop}`;
+      headers.set('x-forwarded-for', headers.has('x-forwarded-for') ? `${headers.get('x-forwarded-for')}, ${seen}` : seen);
+    }
+    return Promise.resolve(target().app.request(`http://localhost:3000${url.pathname}${url.search}`, { ...init, headers }));
   };
+  const routed = via(() => harness);
 
   test('the deployed app sends the redirect URI this configuration registers', async () => {
     const report = await runDoctor(harness.config, { url: deployed, fetch: routed });
@@ -78,6 +87,55 @@ describe('doctor --url against the running app', () => {
     const finding = report.findings.find((candidate) => candidate.id === 'hooks.universal-logout');
     const answer = (await routed(`${deployed}/auth/global-token-revocation`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status;
     assert.equal(finding?.status, answer === 400 || answer === 401 ? 'ok' : answer === 404 || answer === 403 ? 'warning' : 'problem', `${answer}: ${finding?.found}`);
+  });
+});
+
+describe('TRUST_PROXY_HOPS against the proxies really in front of the app', () => {
+  let direct: Harness;
+  let trusting: Harness;
+  const deployed = 'https://gatehouse.example.com';
+  before(async () => {
+    [direct, trusting] = await Promise.all([createHarness(), createHarness({ env: { TRUST_PROXY_HOPS: '1' } })]);
+  });
+  after(() => Promise.all([direct.close(), trusting.close()]));
+
+  const via = (target: Harness, proxies: number): typeof fetch => (input, init) => {
+    const url = new URL(String(input));
+    const headers = new Headers(init?.headers);
+    for (let hop = 0; hop < proxies; hop++) headers.set('x-forwarded-for', `${headers.get('x-forwarded-for') ?? ''}, 203.0.113.${10 + hop}`.replace(/^, /, ''));
+    return Promise.resolve(target.app.request(`http://localhost:3000${url.pathname}${url.search}`, { ...init, headers }));
+  };
+  const hops = async (target: Harness, proxies: number) => {
+    const report = await runDoctor(target.config, { url: deployed, fetch: via(target, proxies), only: ['deploy.proxy-hops'] });
+    return report.findings[0];
+  };
+
+  test('no proxy and TRUST_PROXY_HOPS=0; one proxy and TRUST_PROXY_HOPS=1: ok', async () => {
+    assert.equal((await hops(direct, 0))?.status, 'ok');
+    assert.equal((await hops(trusting, 1))?.status, 'ok');
+  });
+
+  test('one proxy the app does not trust: everyone shares the proxy\'s address', async () => {
+    const finding = await hops(direct, 1);
+    assert.equal(finding?.status, 'problem');
+    assert.match(finding?.found ?? '', /pass 1 proxy adding X-Forwarded-For, TRUST_PROXY_HOPS is 0/);
+    assert.match(finding?.fix ?? '', /TRUST_PROXY_HOPS=1/);
+  });
+
+  test('a trusted hop with no proxy: a made-up X-Forwarded-For is believed', async () => {
+    const finding = await hops(trusting, 0);
+    assert.equal(finding?.status, 'problem');
+    assert.match(finding?.found ?? '', /anyone can choose theirs/);
+    assert.match(finding?.fix ?? '', /TRUST_PROXY_HOPS=0/);
+  });
+
+  test('the probe route is a 404 without a fresh MAC made with the session secret', async () => {
+    const ask = (value?: string) => direct.app.request(`http://localhost:3000${PROBE_PATH}`, { headers: value ? { [PROBE_HEADER]: value } : {} });
+    assert.equal((await ask()).status, 404);
+    assert.equal((await ask(await probeHeader('another-secret-0123456789-abcdefghijkl'))).status, 404);
+    assert.equal((await ask(await probeHeader(direct.config.session.secrets[0] ?? '', Date.now() - 600_000))).status, 404);
+    assert.equal((await ask('1.x')).status, 404);
+    assert.equal((await ask(await probeHeader(direct.config.session.secrets[0] ?? ''))).status, 200);
   });
 });
 
