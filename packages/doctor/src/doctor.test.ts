@@ -194,10 +194,11 @@ describe('a correct set-up', () => {
     assert.match(d.get('hooks.event-hook').found, /points at http:\/\/localhost:3000\/hooks\/okta/);
   });
 
-  test('plain http on a public host, a typed session secret, an unreachable database', async () => {
-    const d = await diagnose(configFor(emulator, temp.dir, { APP_BASE_URL: 'http://gatehouse.example.com', SESSION_SECRET: 'abababababababababababababababababab', DATABASE_URL: 'postgres://doctor:pw-not-shown@127.0.0.1:1/gatehouse' }));
+  test('plain http on a public host, a published session secret, an unreachable database', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { APP_BASE_URL: 'http://gatehouse.example.com', SESSION_SECRET: `${TEST_SESSION_SECRET},${DEMO_CLIENT_SECRET}`, DATABASE_URL: 'postgres://doctor:pw-not-shown@127.0.0.1:1/gatehouse' }));
     assert.equal(d.get('deploy.https').status, 'problem');
     assert.equal(d.get('session.secret').status, 'problem');
+    assert.match(d.get('session.secret').found, /published in this repository/);
     const store = d.get('store');
     assert.equal(store.status, 'problem');
     assert.match(store.found, /PostgreSQL at 127\.0\.0\.1:1\/gatehouse/);

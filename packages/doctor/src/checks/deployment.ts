@@ -3,7 +3,7 @@
  * Universal Logout endpoint, https, what the deployed app really sends as its redirect URI
  * (`--url`), the session secret and the stores.
  */
-import { isLoopbackHost } from '@gatehouse/auth/config';
+import { EMULATOR_DEFAULTS, isLoopbackHost } from '@gatehouse/auth/config';
 import { describeServer } from '@gatehouse/auth/stores/factory';
 import type { DoctorContext } from '../context.ts';
 import { networkCause } from '../context.ts';
@@ -11,6 +11,9 @@ import { ApiFailure, type ReadScope } from '../management.ts';
 import { PROBE_CANARY_ADDRESS, PROBE_HEADER, PROBE_PATH, probeHeader, type ForwardedAnswer } from '../probe.ts';
 import type { OktaEventHook } from '../okta-types.ts';
 import { Unavailable, type Check } from '../types.ts';
+
+/** Values the README and the emulator's banner print (its demo credentials): never a real secret. */
+const PUBLISHED_VALUES: readonly string[] = [EMULATOR_DEFAULTS.clientSecret, EMULATOR_DEFAULTS.apiToken];
 
 /** Events the app's hook receiver acts on (issue 7): each ends or re-roles sessions. */
 export const HOOK_EVENTS = [
@@ -165,12 +168,16 @@ export const deploymentChecks: Check[] = [
     title: 'Session secret',
     async run(ctx) {
       const secrets = ctx.config.session.secrets;
-      // 16 distinct characters: a random base64 secret of 32+ characters has ~25; a typed phrase or a repeated pattern has fewer.
+      const published = secrets.filter((secret) => PUBLISHED_VALUES.includes(secret));
+      if (published.length > 0) {
+        return { status: 'problem', found: 'a SESSION_SECRET value is one published in this repository (a demo or test value): anyone can forge sessions', fix: 'Generate one with `openssl rand -base64 48`; keep the old one after it (comma-separated) until existing sessions have expired.' };
+      }
+      // 16 distinct characters: a random base64 secret of 32+ characters has ~25; a typed phrase or a repeated pattern has fewer (the config refuses those too).
       const weak = secrets.filter((secret) => new Set(secret).size < 16);
       if (weak.length > 0) {
-        return { status: 'problem', found: `${weak.length === secrets.length ? 'the' : `${weak.length} of ${secrets.length}`} SESSION_SECRET value${weak.length > 1 ? 's look' : ' looks'} typed, not random (few distinct characters)`, fix: 'Generate one with `openssl rand -base64 48`; keep the old one after it (comma-separated) until existing sessions have expired.' };
+        return { status: 'problem', found: `${weak.length === secrets.length ? 'the' : `${weak.length} of ${secrets.length}`} SESSION_SECRET value${weak.length > 1 ? 's look' : ' looks'} typed, not random (few distinct characters)`, fix: 'Generate one with `openssl rand -base64 48`.' };
       }
-      return { status: 'ok', found: `${secrets.length} secret${secrets.length > 1 ? 's (rotation in progress: the first encrypts)' : ''} of ${Math.min(...secrets.map((secret) => secret.length))}+ random-looking characters` };
+      return { status: 'ok', found: `${secrets.length} secret${secrets.length > 1 ? 's (rotation in progress: the first encrypts)' : ''} of ${Math.min(...secrets.map((secret) => secret.length))}+ random-looking characters, none of them a published value` };
     },
   },
   {
