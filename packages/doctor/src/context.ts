@@ -103,6 +103,7 @@ export class DoctorContext {
 
   /** The Management API, or Unavailable (skipped) when none is configured. */
   requireApi(): ManagementApi {
+    if (this.config.okta.kind !== 'okta') throw new Unavailable('skipped', 'not checked: an Okta setting, and the issuer is not Okta\'s');
     if (!this.api) {
       throw new Unavailable('skipped', 'not checked: needs the Management API (set OKTA_API_TOKEN, or OKTA_MANAGEMENT_CLIENT_ID and OKTA_MANAGEMENT_PRIVATE_KEY)');
     }

@@ -49,6 +49,8 @@ interface OktaErrorBody {
 /** Builds the client from the configuration, or `null` when no Management API credentials are configured. */
 export function createManagementApi(config: GatehouseConfig, options: { fetch: typeof fetch; timeoutMs: number }): ManagementApi | null {
   const { orgUrl, apiToken, managementClientId, managementPrivateKey } = config.okta;
+  // Another OpenID provider (Keycloak, Dex…) has no Okta Management API to ask.
+  if (config.okta.kind !== 'okta') return null;
   let authorization: (scope: ReadScope) => Promise<string>;
   let via: string;
   if (managementClientId && managementPrivateKey) {

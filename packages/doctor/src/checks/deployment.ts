@@ -35,6 +35,7 @@ export const accessCheck: Check = {
   id: 'management.access',
   title: 'Management API access',
   async run(ctx) {
+    if (ctx.config.okta.kind !== 'okta') return { status: 'skipped', found: `not checked: ${ctx.config.okta.issuer} is not an Okta issuer, so the Okta app, authorization server, groups, policy and hook checks do not apply` };
     if (!ctx.api) {
       return { status: 'warning', found: 'no Management API credentials: the app, authorization server, groups, policy and hook checks are skipped', fix: 'Set OKTA_API_TOKEN (Okta Admin Console → Security → API → Tokens → Create Token), or a service app with okta.apps.read, okta.authorizationServers.read, okta.groups.read, okta.users.read, okta.eventHooks.read.' };
     }

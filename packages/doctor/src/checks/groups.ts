@@ -30,7 +30,8 @@ async function claims(ctx: DoctorContext): Promise<OktaClaim[]> {
 
 /** The active `groups` claim for one token type (`IDENTITY`: ID token, `RESOURCE`: access token). */
 async function groupsClaim(ctx: DoctorContext, claimType: 'IDENTITY' | 'RESOURCE'): Promise<OktaClaim | null> {
-  return (await claims(ctx)).find((claim) => claim.name === 'groups' && claim.claimType === claimType && claim.status === 'ACTIVE') ?? null;
+  // GATEHOUSE_GROUPS_CLAIM names the claim the app reads (default groups).
+  return (await claims(ctx)).find((claim) => claim.name === ctx.config.groupsClaim && claim.claimType === claimType && claim.status === 'ACTIVE') ?? null;
 }
 
 /** Whether Okta's groups filter lets `group` through; `null` when the filter cannot be evaluated here. */
@@ -70,7 +71,7 @@ async function oktaGroups(ctx: DoctorContext): Promise<Array<{ name: string; gro
   );
 }
 
-const CLAIM_FIX = 'Add Claim: Name groups, Include in token type ID Token — Always, Value type Groups, Filter Matches regex .* (or narrower), Include in any scope or the scope groups';
+const claimFix = (ctx: DoctorContext) => `Add Claim: Name ${ctx.config.groupsClaim}, Include in token type ID Token — Always, Value type Groups, Filter Matches regex .* (or narrower), Include in any scope or the scope groups`;
 
 export const groupChecks: Check[] = [
   {
@@ -103,7 +104,7 @@ export const groupChecks: Check[] = [
     title: 'groups claim in the ID token',
     async run(ctx) {
       const claim = await groupsClaim(ctx, 'IDENTITY');
-      if (!claim) return { status: 'problem', found: 'the authorization server has no active groups claim for the ID token: everyone signs in with no role', fix: `${serverSettings(ctx, 'Claims')} → ${CLAIM_FIX}.` };
+      if (!claim) return { status: 'problem', found: `the authorization server has no active ${ctx.config.groupsClaim} claim for the ID token (GATEHOUSE_GROUPS_CLAIM): everyone signs in with no role`, fix: `${serverSettings(ctx, 'Claims')} → ${claimFix(ctx)}.` };
       if (claim.alwaysIncludeInToken === false) {
         return { status: 'problem', found: 'the groups claim is included only in the userinfo answer, not in the ID token Gatehouse reads', fix: `${serverSettings(ctx, 'Claims → groups → Edit')} → Include in token type: ID Token — Always.` };
       }
@@ -119,7 +120,7 @@ export const groupChecks: Check[] = [
     title: 'groups claim in the access token',
     async run(ctx) {
       if (await groupsClaim(ctx, 'RESOURCE')) return { status: 'ok', found: 'access tokens carry groups too (roles for bearer calls to /api)' };
-      return { status: 'warning', found: 'access tokens carry no groups claim: services calling /api with an Okta access token get no role (browser sign-in is not affected)', fix: `${serverSettings(ctx, 'Claims')} → Add Claim: Name groups, Include in token type Access Token — Always, Value type Groups, the same filter.` };
+      return { status: 'warning', found: 'access tokens carry no groups claim: services calling /api with an Okta access token get no role (browser sign-in is not affected)', fix: `${serverSettings(ctx, 'Claims')} → Add Claim: Name ${ctx.config.groupsClaim}, Include in token type Access Token — Always, Value type Groups, the same filter.` };
     },
   },
   {
@@ -177,7 +178,7 @@ export const groupChecks: Check[] = [
       if (user.status !== 'ACTIVE') return { status: 'problem', found: `${login} is ${user.status}: Okta will not sign them in`, fix: `Okta Admin Console → Directory → People → ${login} → Activate / Unsuspend.` };
       const groups = ((await ctx.okta<OktaGroup[]>(`/api/v1/users/${encodeURIComponent(user.id)}/groups`, 'okta.users.read')) ?? []).map((group) => group.profile?.name ?? '').filter(Boolean);
       const claim = await groupsClaim(ctx, 'IDENTITY');
-      if (!claim) return { status: 'problem', found: `${login} is in ${groups.join(', ') || 'no group'}, but there is no groups claim: no role`, fix: `${serverSettings(ctx, 'Claims')} → ${CLAIM_FIX}.` };
+      if (!claim) return { status: 'problem', found: `${login} is in ${groups.join(', ') || 'no group'}, but there is no groups claim: no role`, fix: `${serverSettings(ctx, 'Claims')} → ${claimFix(ctx)}.` };
       const released = claim.valueType === 'GROUPS' ? groups.filter((group) => passesFilter(claim, group) !== false) : groups;
       if (released.length > OKTA_GROUPS_CLAIM_CAP) return { status: 'problem', found: `${login} would get ${released.length} groups in the claim; Okta refuses tokens past ${OKTA_GROUPS_CLAIM_CAP}`, fix: `${serverSettings(ctx, 'Claims → groups → Edit')} → a narrower Filter (e.g. Starts with gatehouse-).` };
       const { roles } = resolveRoles(released, ctx.config.roles);

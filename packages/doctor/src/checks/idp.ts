@@ -80,21 +80,25 @@ export const idpChecks: Check[] = [
     title: 'Issuer and discovery',
     async run(ctx) {
       const { metadata } = await ctx.idp();
-      const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'end_session_endpoint'] as const).filter((field) => !metadata[field]);
+      const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const).filter((field) => !metadata[field]);
       if (missing.length > 0) {
         return { status: 'problem', found: `the discovery document of ${metadata.issuer} has no ${missing.join(', ')}`, fix: 'OKTA_ISSUER must be an Okta authorization server: Okta Admin Console → Security → API → Authorization Servers → Issuer URI.' };
       }
-      const pkce = metadata.code_challenge_methods_supported?.includes('S256');
-      return pkce
-        ? { status: 'ok', found: `${metadata.issuer} answers discovery; its issuer matches OKTA_ISSUER exactly; PKCE S256 supported` }
-        : { status: 'problem', found: `${metadata.issuer} does not advertise PKCE S256, which every Gatehouse sign-in uses`, fix: 'Use an Okta authorization server (they all support S256): Okta Admin Console → Security → API → Authorization Servers.' };
+      if (!metadata.code_challenge_methods_supported?.includes('S256')) {
+        return { status: 'problem', found: `${metadata.issuer} does not advertise PKCE S256, which every Gatehouse sign-in uses`, fix: 'Use an Okta authorization server (they all support S256): Okta Admin Console → Security → API → Authorization Servers.' };
+      }
+      if (!metadata.end_session_endpoint) {
+        return { status: 'warning', found: `${metadata.issuer} answers discovery but has no end_session_endpoint: signing out of Gatehouse leaves the provider's session open`, fix: 'Enable RP-initiated logout at the identity provider (every Okta authorization server has it).' };
+      }
+      return { status: 'ok', found: `${metadata.issuer} answers discovery; its issuer matches OKTA_ISSUER exactly; PKCE S256 supported` };
     },
   },
   {
     id: 'idp.authorization-server',
     title: 'Custom authorization server',
     async run(ctx) {
-      await ctx.idp();
+      // From the configuration alone: an Okta issuer without /oauth2/<id> is the org authorization server.
+      if (ctx.config.okta.kind !== 'okta') return { status: 'skipped', found: 'not checked: the issuer is not Okta\'s (an OpenID provider of its own kind)' };
       if (ctx.serverId) return { status: 'ok', found: `the custom authorization server "${ctx.serverId}" (JWT access tokens for ${ctx.config.okta.audience}, groups claim configurable)` };
       return {
         status: 'problem',
