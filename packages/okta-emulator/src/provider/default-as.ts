@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { serverScopes, withPolicyGrants } from '../directory/access-policies.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { OidcApp } from '../directory/types.ts';
 import { MessagePage, renderPage } from '../signin/views.tsx';
@@ -12,6 +13,7 @@ import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
 import type { OidcStore } from './sqlite-adapter.ts';
 import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
 import { ownTokensOnlyFeatures } from './token-ownership.ts';
+import { refuseUnknownScopes } from './unknown-scopes.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -98,17 +100,18 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
         },
       },
     }),
-    clients: userFacingApps(setup.apps()).map((app) => clientMetadata(app)),
+    clients: userFacingApps(setup.apps()).map((app) => clientMetadata(withPolicyGrants(app, settings))),
     findAccount: accountFinder(directory, directory.orgId, groupsClaim),
     jwks: setup.jwks,
     claims: { sid: null, ...scopeClaims(settings) },
-    scopes: DEFAULT_AS_SCOPES,
+    scopes: serverScopes(settings),
     // Okta puts profile claims in the ID token of the code flow too.
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
-    pkce: { required: () => true },
+    // Okta's *Require PKCE as additional verification*, on unless the app turned it off.
+    pkce: { required: (_ctx: unknown, client: { clientId: string }) => directory.getApp(client.clientId)?.pkceRequired !== false },
     cookies: {
       keys: setup.cookieKeys,
       names: COOKIE_NAMES,
@@ -155,7 +158,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
         getResourceServerInfo: (_ctx: unknown, indicator: string) => {
           if (indicator !== audience) throw new errors.InvalidTarget();
           return {
-            scope: DEFAULT_AS_SCOPES.join(' '),
+            scope: serverScopes(settings).join(' '),
             audience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: settings.accessTokenLifetimeSeconds,
@@ -247,6 +250,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     void recordIssuedToken(issuedTokens, token);
   });
 
+  provider.use(refuseUnknownScopes({ issuer, path: '/v1/authorize', scopes: serverScopes(settings), apps: setup.apps }));
   provider.use(jwtAccessTokensAtIntrospection({ paths: ['/v1/introspect', '/v1/revoke'], resolveId: accessTokenHooks.resolveId }));
   const sessionCookie = { name: COOKIE_NAMES.session, options: COOKIE_OPTIONS };
   provider.use(async function oktaEndpointShapes(ctx, next) {

@@ -15,6 +15,7 @@ import { failureSummary, healthRoutes } from './health.tsx';
 import { AdminNav } from './nav.tsx';
 import { roleRoutes } from './roles.tsx';
 import { SessionsTable, sessionRoutes } from './sessions.tsx';
+import { setupRoutes } from './setup/index.tsx';
 import { userActionRoutes } from './user-actions.tsx';
 import { DirectoryMissing, UsersTable, userRoutes } from './users.tsx';
 
@@ -94,6 +95,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
   app.route('/', auditRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', roleRoutes(deps));
+  app.route('/', setupRoutes(deps));
 
   return app;
 }

@@ -14,6 +14,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { classifyStoreError } from '@gatehouse/auth/stores/guard';
 import type { AppDeps } from '../../deps.ts';
+import { forwardedProbeRoutes } from './forwarded.ts';
 
 // 3 s: a probe must answer before Kubernetes' default 1–5 s probe timeout gives up on its own.
 const READY_TIMEOUT_MS = 3000;
@@ -62,6 +63,7 @@ export function opsRoutes(deps: AppDeps): Hono {
   }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', forwardedProbeRoutes(deps));
 
   app.get('/readyz', async (c) => {
     // First during a drain, before any check: the load balancer must stop sending requests here.
