@@ -121,6 +121,7 @@ export interface GatehouseConfig {
     maxBytes: number;
     /** Pause between replay attempts while the spool holds events (`AUDIT_SPOOL_RETRY_MS`). */
     retryMs: number;
+  };
   /** Okta's changes applied to open sessions (Event Hooks, Universal Logout, back-channel logout). */
   lifecycle: {
     /**
