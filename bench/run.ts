@@ -16,6 +16,8 @@ import { MemorySessionStore } from '../packages/auth/src/stores/memory.ts';
 import { SqliteSessionStore } from '../packages/auth/src/stores/sqlite.ts';
 import type { SessionStore } from '../packages/auth/src/types.ts';
 import { benchHttp } from './http.ts';
+import { benchLive } from './live.ts';
+import { benchRegions } from './regions.ts';
 import { line, loadAverage, percentile } from './report.ts';
 
 const SESSIONS = 10_000;
@@ -133,3 +135,10 @@ try {
 // The same app over HTTP (bench/http.ts): emulator and dashboard in-process, loopback load.
 console.log('');
 await benchHttp();
+
+// Live pages (bench/live.ts): revocation → open page on another instance, and idle streams' memory.
+console.log('');
+await benchLive();
+
+// Sessions across regions (bench/regions.ts): a primary, two streaming replicas, two regional stores.
+await benchRegions();

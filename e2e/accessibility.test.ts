@@ -273,12 +273,13 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
     await page.waitForURL((u) => u.href.startsWith(appBase));
   }
 
-  test('signed-out pages: landing, 404, sign-in error', async () => {
+  test('signed-out pages: landing, 404, sign-in error, "you were signed out"', async () => {
     const page = await freshPage();
     const violations = [
       ...await visit(page, '/', 200, 'landing'),
       ...await visit(page, '/no-such-page', 404, '404'),
       ...await visit(page, '/auth/callback?state=x', 400, 'sign-in error'),
+      ...await visit(page, '/signed-out?reason=revoked_by_admin&returnTo=%2Fdashboards', 200, 'signed out (live)'),
     ];
     assertNone(violations);
   });
@@ -355,6 +356,41 @@ describe('accessibility: axe-core WCAG 2.1 A/AA on every page, light and dark; k
       ...await visit(page, '/dashboards', 403, '403 /dashboards'),
       ...await visit(page, '/admin', 403, '403 /admin'),
     ];
+    assertNone(violations);
+  });
+
+  test('live states: a new row arrives (audited), focus is never moved, reduced motion stills the badge and the highlight', async () => {
+    const admin = await freshPage();
+    await signIn(admin, DEMO_USERS.admin.login);
+    await admin.goto(`${appBase}/admin/sessions`);
+    await admin.locator('#live-indicator[data-state="live"]').waitFor();
+    const violations = await audit(admin, 'admin sessions, live badge');
+
+    // Keyboard focus on a Revoke button inside the table, then someone signs in elsewhere.
+    await tabUntil(admin, (f) => f.tag === 'button' && /^revoke$/i.test(f.text), 'live sessions');
+    const focusedRow = await admin.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-live-key'));
+    assert.ok(focusedRow, 'focus is on a session row');
+    const other = await freshPage();
+    await signIn(other, DEMO_USERS.viewer.login);
+    // The table holds the update while focus is inside it, and focus stays where it was.
+    await admin.locator('#live-sessions[data-live-pending]').waitFor();
+    assert.equal(await admin.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-live-key')), focusedRow, 'focus did not move');
+    assert.equal(await admin.locator('#live-sessions tr.live-new').count(), 0, 'no swap under the keyboard focus');
+    // Focus leaves the table (Shift+Tab back into the header): the update lands.
+    await admin.locator('nav[aria-label="Main"] a').first().focus();
+    await admin.locator('#live-sessions tr.live-new', { hasText: DEMO_USERS.viewer.login }).waitFor();
+    await admin.locator('#live-announcer', { hasText: /active sessions updated: 1 new/i }).waitFor();
+    assert.equal(await admin.evaluate(() => document.activeElement?.textContent?.trim()), 'Dashboards', 'focus stayed on the link it was moved to');
+    violations.push(...await audit(admin, 'admin sessions, new live row'));
+
+    // Reduced motion: the badge does not pulse and the new row's tint does not fade (it stays).
+    await admin.emulateMedia({ reducedMotion: 'reduce' });
+    const motion = await admin.evaluate(() => ({
+      dot: getComputedStyle(document.querySelector('.live-indicator__dot')!).animationName,
+      row: getComputedStyle(document.querySelector('tr.live-new')!).animationName,
+    }));
+    assert.deepEqual(motion, { dot: 'none', row: 'none' });
+    await admin.emulateMedia({ reducedMotion: 'no-preference' });
     assertNone(violations);
   });
 

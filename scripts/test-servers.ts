@@ -200,6 +200,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     // Throwaway data: durability buys nothing here and costs the whole suite time.
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     '-c', 'hot_standby=on',
+    // 200 ms: a replica whose primary restarted reconnects at once instead of after the default 5 s.
+    '-c', 'wal_retrieve_retry_interval=200ms',
   ];
   const begin = async () => {
     output = '';
@@ -295,4 +297,36 @@ export async function startRedis(search: BinarySearch = {}): Promise<TestServer>
       remove();
     },
   };
+}
+
+/**
+ * Makes a streaming replica lag on purpose: with `on`, commits arriving from `primaryUrl` are applied
+ * only after an hour (`recovery_min_apply_delay`, reloaded without a restart); without, it catches up.
+ * Unlike `pg_wal_replay_pause()`, this holds even while the replica is waiting for the next WAL. The
+ * reload reaches the replica's startup process asynchronously, so `on` resolves only once a canary
+ * commit has been received by the replica and is still not applied.
+ */
+export async function holdReplay(replicaUrl: string, on: boolean, primaryUrl?: string): Promise<void> {
+  const query = async <T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  await query(replicaUrl, on ? "ALTER SYSTEM SET recovery_min_apply_delay = '1h'" : 'ALTER SYSTEM RESET recovery_min_apply_delay');
+  await query(replicaUrl, 'SELECT pg_reload_conf()');
+  if (!on || !primaryUrl) return;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await query(primaryUrl, 'CREATE TABLE IF NOT EXISTS gatehouse_test_canary (n int)');
+    await query(primaryUrl, 'INSERT INTO gatehouse_test_canary VALUES (1)');
+    const [{ lsn }] = (await query<{ lsn: string }>(primaryUrl, 'SELECT pg_current_wal_insert_lsn()::text AS lsn')) as [{ lsn: string }];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [state] = await query<{ received: boolean; replayed: boolean }>(replicaUrl, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS received, pg_last_wal_replay_lsn() >= $1::pg_lsn AS replayed', [lsn]);
+    if (state?.received && !state.replayed) return;
+  }
+  throw new Error('the replica kept applying commits after recovery_min_apply_delay was set');
 }

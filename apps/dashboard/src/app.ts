@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { contextStorage } from 'hono/context-storage';
 import { HTTPException } from 'hono/http-exception';
 import { authRoutes, gatehouse, lifecycleRoutes } from '@gatehouse/auth/hono';
 import type { AuditEvent, AuthEnv } from './auth.ts';
@@ -19,6 +20,8 @@ import { adminRoutes } from './routes/admin/index.tsx';
 import { apiRoutes } from './routes/api/index.ts';
 import { dashboardRoutes } from './routes/dashboards/index.tsx';
 import { homeRoutes } from './routes/home/index.tsx';
+import { liveAssetRoutes } from './routes/live/assets.ts';
+import { liveCursorMiddleware, liveRoutes } from './routes/live/index.tsx';
 import { opsRoutes } from './routes/ops/index.ts';
 import { profileRoutes } from './routes/profile/index.tsx';
 
@@ -57,16 +60,23 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.use('*', cacheControl());
 
   app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  app.route('/', liveAssetRoutes());
   app.route('/', opsRoutes(deps));
   // Okta's servers call these (hooks, logout notifications): no CSRF, no per-IP sign-in budget; each bounds its own body.
   app.route('/', lifecycleRoutes(deps.auth));
 
-  app.use('*', bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw new HTTPException(413, { message: 'Request body too large' });
     },
-  }));
+  });
+  // Not for the live stream: reading `body` would build a second Request per connection, held for
+  // as long as the stream is open (GET /live reads no body).
+  app.use('*', async function limitRequestBody(c, next) {
+    if (c.req.path === '/live' && c.req.method === 'GET') return next();
+    return limitBody(c, next);
+  });
   app.use('*', csrfProtection(deps.config));
   const limits = {
     config: deps.config,
@@ -79,10 +89,15 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   };
   app.use('/auth/*', authRateLimit(limits));
   app.use('/api/*', bearerFailureLimit(limits));
-  app.use('*', gatehouse(deps.auth));
+  // Live streams and the refreshes they trigger are not the user's activity: no idle extension.
+  app.use('*', gatehouse(deps.auth, { isBackground: (c) => c.req.path === '/live' || c.req.header('x-gatehouse-background') === '1' }));
+  // Pages read request facts while rendering (the live cursor) through AsyncLocalStorage.
+  app.use('*', contextStorage());
+  app.use('*', liveCursorMiddleware(deps.live));
 
   app.route('/auth', authRoutes(deps.auth));
   app.route('/', homeRoutes(deps));
+  app.route('/', liveRoutes(deps));
   app.route('/dashboards', dashboardRoutes(deps));
   app.route('/admin', adminRoutes(deps));
   app.route('/profile', profileRoutes());

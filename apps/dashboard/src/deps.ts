@@ -8,6 +8,7 @@ import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } 
 import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
 import type { DrainState } from './drain.ts';
 import type { OktaDirectory } from './okta/directory.ts';
+import type { LiveHub } from './routes/live/hub.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
 
 /** A per-client budget of failed requests. */
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Okta Management API; `null` when no API token or service app is configured. */
   directory: OktaDirectory | null;
   metrics: AppMetrics;
+  /** This instance's open `GET /live` streams, fed by `auth.events` and the audit log. */
+  live: LiveHub;
   logger: Logger;
   /** Failed sign-in callbacks and bearer tokens per client; default AUTH_RATE_LIMIT_PER_MINUTE (30) a minute. */
   authRateLimit?: RateLimitOptions;

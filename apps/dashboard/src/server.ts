@@ -19,6 +19,8 @@ import { OktaDirectory } from './okta/directory.ts';
 import { createMetrics, type AppMetrics } from './routes/ops/metrics.ts';
 import { openStores, schedulePurge, type OpenStores, type OpenStoresOptions } from './stores.ts';
 import { renderRestarting, renderSignInError } from './views/status-pages.tsx';
+import { createLiveHub, type LiveHubOptions } from './routes/live/hub.ts';
+import { registerLiveMetrics } from './routes/live/metrics.ts';
 
 /** Overrides for {@link startDashboard}; everything defaults to the configuration. */
 export interface StartDashboardOptions {
@@ -123,6 +125,8 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
       close() {
         closing ??= (async () => {
           stopPurge();
+          // Open live streams would hold the drain open until its deadline; browsers reconnect elsewhere.
+          await deps.live.closeAll();
           const { timeoutSeconds, delaySeconds } = config.shutdown;
           logger.info({ inFlight: drain.inFlight, timeoutSeconds, delaySeconds }, 'draining: readiness is 503, finishing requests in flight');
           const report: DrainReport = await drain.drain(server, { timeoutMs: timeoutSeconds * 1000, delayMs: delaySeconds * 1000 });
@@ -155,10 +159,18 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool'>,
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
+  const { live: liveTimings, ...appOptions } = options;
   const metrics = createMetrics(stores.sessions);
-  const audit = aggregateAnonymousRepeats(metrics.countAuditEvents(stores.audit), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });
+  const live = createLiveHub(stores.sessions, {
+    ...liveTimings,
+    maxStreams: config.live.maxStreams,
+    maxStreamsPerSession: config.live.streamsPerSession,
+    onError: (err, step) => options.logger.warn({ step, error: err instanceof Error ? err.name : typeof err }, 'live stream check failed'),
+  });
+  registerLiveMetrics(metrics.registry, live);
+  const audit = aggregateAnonymousRepeats(live.tapAudit(metrics.countAuditEvents(stores.audit)), { onAggregated: (event) => metrics.countAggregated(event.type, event.reason) });
   const auth = await createAuth(config, {
     sessions: stores.sessions,
     audit,
@@ -167,7 +179,8 @@ export async function assembleApp(
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
   });
-  const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, ...options };
+  live.attach(auth.events);
+  const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, live, ...appOptions };
   return { app: createApp(deps), deps };
 }
 

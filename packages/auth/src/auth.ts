@@ -85,8 +85,11 @@ export interface Auth {
   callback(request: Request): Promise<Response>;
   /** `POST /auth/logout` (other methods: 405 page) */
   logout(request: Request): Promise<Response>;
-  /** The caller by session cookie; refreshes tokens when due. Never throws for bad input. */
-  authenticate(request: Request): Promise<AuthState>;
+  /**
+   * The caller by session cookie; refreshes tokens when due. Never throws for bad input.
+   * `touch: false` for requests that are not the user's activity (see `SessionManager.validate`).
+   */
+  authenticate(request: Request, options?: { touch?: boolean }): Promise<AuthState>;
   /**
    * The caller by `Authorization: Bearer`; `null` when the header is absent.
    * Throws `AuthError('AUTH_ACCESS_TOKEN_INVALID')` (or `AUTH_IDP_UNAVAILABLE`) for a bad token.
@@ -188,9 +191,9 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, store: deps.sessions, audit, logger, now });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
-  async function authenticate(request: Request): Promise<AuthState> {
+  async function authenticate(request: Request, options: { touch?: boolean } = {}): Promise<AuthState> {
     try {
-      const session = await sessions.validate(cookie.read(request));
+      const session = await sessions.validate(cookie.read(request), options);
       if (!session) return anonymous();
       const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
       // Past SESSION_REVALIDATE_SECONDS the identity is checked at the IdP before answering.

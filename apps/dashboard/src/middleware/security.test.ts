@@ -23,6 +23,7 @@ describe('security headers', () => {
       const csp = res.headers.get('content-security-policy') ?? '';
       assert.match(csp, /default-src 'self'/);
       assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(csp, /connect-src 'self'(;|$)/, 'live streams and refreshes: our origin only');
       assert.doesNotMatch(csp, /unsafe-inline/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.match(csp, /form-action 'self' http:\/\/localhost:9000/);

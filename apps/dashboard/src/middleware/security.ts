@@ -29,7 +29,10 @@ export function securityHeaders(config: GatehouseConfig): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
+      // Live pages' scripts (htmx, its SSE extension, static/live.js) are files from our origin.
       scriptSrc: ["'self'"],
+      // Their EventSource (GET /live) and region refreshes go to our origin only.
+      connectSrc: ["'self'"],
       // Vega's SVG uses presentation attributes, not style attributes, so no 'unsafe-inline'.
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],

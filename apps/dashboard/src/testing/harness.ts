@@ -81,6 +81,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const { app, deps } = await assembleApp(config, stores, {
     logger,
     directory: emulator ? OktaDirectory.fromConfig(config) : null,
+    // 20 ms: live tests wait for refreshes; the production 500 ms would only slow them.
+    live: { coalesceMs: 20 },
     ...(options.authRateLimit ? { authRateLimit: options.authRateLimit } : {}),
   });
   const { auth } = deps;
@@ -119,6 +121,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return Promise.resolve(app.request(new URL(path, APP_BASE_URL).toString(), { ...rest, headers }));
     },
     async close() {
+      await deps.live.closeAll();
       await stores.close();
       await emulator?.close();
       rmSync(dir, { recursive: true, force: true });

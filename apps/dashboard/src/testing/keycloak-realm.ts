@@ -140,6 +140,8 @@ export async function startKeycloakRealm(options: KeycloakRealmOptions): Promise
       return token['kind'] === 'AccessToken' && user ? { realm_access: { roles: user.roles } } : undefined;
     },
     pkce: { required: () => true },
+    // Keycloak's defaults: 5 min access tokens, 30 min sessions, 1 min codes.
+    ttl: { AccessToken: 300, IdToken: 300, AuthorizationCode: 60, Interaction: 600, Session: 1800, Grant: 1800 },
   });
   const handle = provider.callback();
 

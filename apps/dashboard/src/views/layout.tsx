@@ -6,6 +6,8 @@
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
 import type { AuthState, Permission } from '../auth.ts';
+import { HTMX_CONFIG, LIVE_SCRIPTS } from '../routes/live/assets.ts';
+import { isLive, LiveAnnouncer, LiveIndicator, liveUrl } from '../routes/live/region.tsx';
 
 /** The product name shown in titles and the header. */
 export const PRODUCT_NAME = 'Gatehouse';
@@ -67,6 +69,7 @@ const Header: FC<{ auth: AuthState | null | undefined; path: string | undefined 
         )}
         {user && auth && (
           <div class="site-user">
+            {isLive(auth) && <LiveIndicator />}
             <span class="site-user__name">{user.name ?? user.email ?? user.sub}</span>
             <span class={`badge badge--${auth.roles[0] ?? 'none'}`}>{roleLabel(auth)}</span>
             <SignOutForm />
@@ -84,7 +87,10 @@ export const SignOutForm: FC<{ primary?: boolean }> = ({ primary }) => (
   </form>
 );
 
-/** The HTML document around every page. */
+/**
+ * The HTML document around every page. Signed-in pages also get the live channel (`GET /live`):
+ * the scripts from our origin, and the body's `sse-connect`; without JavaScript nothing changes.
+ */
 export const Layout: FC<LayoutProps> = ({ title, auth, path, narrow, children }) => (
   <>
     {raw('<!doctype html>')}
@@ -95,12 +101,19 @@ export const Layout: FC<LayoutProps> = ({ title, auth, path, narrow, children })
         <meta name="color-scheme" content="light dark" />
         <title>{`${title} · ${PRODUCT_NAME}`}</title>
         <link rel="stylesheet" href="/static/app.css" />
+        {isLive(auth) && (
+          <>
+            <meta name="htmx-config" content={HTMX_CONFIG} />
+            {LIVE_SCRIPTS.map((script) => <script src={script.url} defer></script>)}
+          </>
+        )}
       </head>
-      <body>
+      <body {...(isLive(auth) ? { 'hx-ext': 'sse', 'sse-connect': liveUrl(auth) } : {})}>
         <a class="skip-link" href="#main">Skip to content</a>
         <Header auth={auth} path={path} />
         <main id="main" class={narrow ? 'page page--narrow' : 'page'} tabindex={-1}>
           {children}
+          {isLive(auth) && <LiveAnnouncer />}
         </main>
         <footer class="site-footer">
           <p>{PRODUCT_NAME} · internal tools behind Okta</p>

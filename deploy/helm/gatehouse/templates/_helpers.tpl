@@ -85,6 +85,7 @@ an existingSecret is checked for exactly these keys by the kubelet when the pod 
 {{- if eq .Values.config.okta.management.mode "apiToken" }}{{ $keys = append $keys "OKTA_API_TOKEN" }}{{ end }}
 {{- if eq .Values.config.okta.management.mode "privateKeyJwt" }}{{ $keys = append $keys "OKTA_MANAGEMENT_PRIVATE_KEY" }}{{ end }}
 {{- if eq .Values.database.type "postgres" }}{{ $keys = append $keys "DATABASE_URL" }}{{ end }}
+{{- if and (eq .Values.database.type "postgres") .Values.database.readReplica }}{{ $keys = append $keys "DATABASE_READ_URL" }}{{ end }}
 {{- if .Values.redis.enabled }}{{ $keys = append $keys "REDIS_URL" }}{{ end }}
 {{- if .Values.config.okta.eventHook }}{{ $keys = append $keys "OKTA_EVENT_HOOK_SECRET" }}{{ end }}
 {{- join "," $keys }}
@@ -117,12 +118,15 @@ time with a message naming the value to fix.
 {{- if and (gt (int .Values.replicaCount) 1) (ne .Values.database.type "postgres") }}
 {{- fail "replicaCount > 1 needs shared stores: set database.type=postgres (DATABASE_URL in the Secret) and, for sessions, redis.enabled=true. SQLite is a file on one pod's volume: several pods would each keep their own sessions and audit log." }}
 {{- end }}
+{{- if and .Values.database.readReplica (ne .Values.database.type "postgres") }}{{ fail "database.readReplica needs database.type=postgres: the replica is read instead of the PostgreSQL primary" }}{{ end }}
+{{- if and .Values.database.readReplica .Values.redis.enabled }}{{ fail "database.readReplica is for sessions in PostgreSQL, but redis.enabled puts them in Redis: turn one off" }}{{ end }}
 {{- if not .Values.secrets.existingSecret }}
 {{- $s := .Values.secrets }}
 {{- if not $s.oktaClientSecret }}{{ fail "secrets.oktaClientSecret is required (or set secrets.existingSecret)" }}{{ end }}
 {{- if lt (len $s.sessionSecret) 32 }}{{ fail "secrets.sessionSecret must be at least 32 characters, e.g. `openssl rand -base64 48` (or set secrets.existingSecret)" }}{{ end }}
 {{- if and (eq $c.okta.management.mode "apiToken") (not $s.oktaApiToken) }}{{ fail "secrets.oktaApiToken is required with config.okta.management.mode=apiToken" }}{{ end }}
 {{- if and (eq $c.okta.management.mode "privateKeyJwt") (not $s.oktaManagementPrivateKey) }}{{ fail "secrets.oktaManagementPrivateKey is required with config.okta.management.mode=privateKeyJwt" }}{{ end }}
+{{- if and .Values.database.readReplica (not $s.databaseReadUrl) }}{{ fail "secrets.databaseReadUrl (postgres://…, this region's replica) is required with database.readReplica=true" }}{{ end }}
 {{- if and (eq .Values.database.type "postgres") (not $s.databaseUrl) }}{{ fail "secrets.databaseUrl (postgres://…) is required with database.type=postgres" }}{{ end }}
 {{- if and .Values.redis.enabled (not $s.redisUrl) }}{{ fail "secrets.redisUrl (redis:// or rediss://) is required with redis.enabled=true" }}{{ end }}
 {{- if and $c.okta.eventHook (lt (len $s.oktaEventHookSecret) 24) }}{{ fail "secrets.oktaEventHookSecret must be at least 24 characters with config.okta.eventHook=true, e.g. `openssl rand -base64 48`" }}{{ end }}

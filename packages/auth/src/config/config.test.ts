@@ -82,6 +82,26 @@ describe('config defaults (no Okta variables: the emulator)', () => {
     }
   });
 
+  it('DATABASE_READ_URL: a PostgreSQL replica beside a PostgreSQL primary, never the same server, never with Redis sessions', () => {
+    const primary = 'postgres://gh:pw@db-primary.internal:5432/gatehouse';
+    const ok = load({ SESSION_SECRET: SECRET, DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://gh:pw@db-replica.us.internal/gatehouse' });
+    assert.equal(ok.databaseReadUrl, 'postgres://gh:pw@db-replica.us.internal/gatehouse');
+    assert.equal(load({ SESSION_SECRET: SECRET }).databaseReadUrl, null);
+    assert.equal(JSON.stringify(ok).includes(':pw@'), false, 'the replica password is redacted too');
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://replica/gatehouse' }, /must be a postgres:\/\/ URL/],
+      [{ DATABASE_READ_URL: 'postgres://replica/gatehouse' }, /needs DATABASE_URL to be the PostgreSQL primary/],
+      [{ DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://other:secret@DB-PRIMARY.internal/gatehouse' }, /same server as DATABASE_URL/],
+      [{ DATABASE_URL: primary, DATABASE_READ_URL: 'postgres://replica/gatehouse', REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL puts them in Redis/],
+    ];
+    for (const [env, message] of cases) {
+      const error = failure({ SESSION_SECRET: SECRET, ...env });
+      assert.deepEqual(fields(error), ['DATABASE_READ_URL']);
+      assert.match(messages(error), message);
+      assert.doesNotMatch(messages(error), /secret|pw@/);
+    }
+  });
+
   it('tells an Okta issuer from any other OpenID provider', () => {
     const kind = (issuer: string) => load({ SESSION_SECRET: SECRET, OKTA_ISSUER: issuer, OKTA_CLIENT_ID: 'c', OKTA_CLIENT_SECRET: 's' }).okta.kind;
     assert.equal(kind('https://dev-1.okta.com/oauth2/default'), 'okta');

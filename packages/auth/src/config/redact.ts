@@ -30,6 +30,7 @@ export function redactConfig(config: GatehouseConfig): Record<string, unknown> {
     },
     session: { ...config.session, secrets: config.session.secrets.map(() => REDACTED) },
     databaseUrl: redactUrl(config.databaseUrl),
+    databaseReadUrl: redactUrl(config.databaseReadUrl),
     redisUrl: redactUrl(config.redisUrl),
     metrics: { ...config.metrics, token: config.metrics.token === null ? null : REDACTED },
     roles: { admin: [...config.roles.admin], viewer: [...config.roles.viewer] },

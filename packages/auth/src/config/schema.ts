@@ -61,6 +61,11 @@ export interface GatehouseConfig {
    */
   dataDir: string;
   databaseUrl: string;
+  /**
+   * This region's streaming replica of the PostgreSQL `DATABASE_URL` (`DATABASE_READ_URL`): sessions
+   * are read there and written to the primary (see `stores/postgres-regional.ts`); `null` when unset.
+   */
+  databaseReadUrl: string | null;
   redisUrl: string | null;
   /** Okta group names granting each role; exact, case-sensitive. */
   roles: { admin: string[]; viewer: string[] };
@@ -85,6 +90,8 @@ export interface GatehouseConfig {
    * is `null` when only the token is used.
    */
   metrics: { port: number | null; token: string | null };
+  /** Open `GET /live` streams: at most this many per session (tabs) and per instance; past either, 429. */
+  live: { streamsPerSession: number; maxStreams: number };
   /**
    * Reverse proxies in front of the app (an Ingress, a load balancer) whose `X-Forwarded-For`
    * entries are trusted; 0 means the socket's peer is the client.
@@ -174,6 +181,7 @@ export const SECRET_VARIABLES = [
   'OKTA_API_TOKEN',
   'OKTA_MANAGEMENT_PRIVATE_KEY',
   'DATABASE_URL',
+  'DATABASE_READ_URL',
   'REDIS_URL',
   'OKTA_EVENT_HOOK_SECRET',
 ] as const;
@@ -239,6 +247,7 @@ const environmentSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds('SESSION_IDLE_TIMEOUT', 3600),
   SESSION_ABSOLUTE_TIMEOUT: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200),
   DATABASE_URL: text(),
+  DATABASE_READ_URL: text(),
   GATEHOUSE_DATA_DIR: text(),
   REDIS_URL: text(),
   GATEHOUSE_ADMIN_GROUPS: text(),
@@ -268,6 +277,10 @@ const environmentSchema = z.object({
   AUDIT_RETENTION_DAYS: wholeNumber('AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650', 1, 3650, 90),
   METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).int({ error: 'METRICS_PORT must be a whole number between 0 and 65535' }).min(0, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).max(65535, { error: 'METRICS_PORT must be a whole number between 0 and 65535' }).optional()),
   METRICS_TOKEN: text(),
+  // 4 per session: four tabs over HTTP/1.1 still leave two of a browser's six connections per host for page loads.
+  LIVE_STREAMS_PER_SESSION: wholeNumber('LIVE_STREAMS_PER_SESSION must be a whole number from 1 to 100', 1, 100, 4),
+  // 10,000 per instance: ~300 MiB at the ~30 KiB a stream costs (npm run bench); past it, 429 keeps the instance up.
+  LIVE_STREAMS_MAX: wholeNumber('LIVE_STREAMS_MAX must be a whole number from 1 to 1000000', 1, 1_000_000, 10_000),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
   // 25 s: below Kubernetes' default terminationGracePeriodSeconds (30), which ends in SIGKILL.
@@ -390,6 +403,13 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   }
   const redisUrl = env.REDIS_URL ?? null;
   if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) fail('REDIS_URL', 'REDIS_URL must be a redis:// or rediss:// URL');
+  const databaseReadUrl = env.DATABASE_READ_URL ?? null;
+  if (databaseReadUrl !== null) {
+    if (!/^postgres(ql)?:\/\//.test(databaseReadUrl)) fail('DATABASE_READ_URL', "DATABASE_READ_URL must be a postgres:// URL: this region's streaming replica of DATABASE_URL");
+    else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('DATABASE_READ_URL', 'DATABASE_READ_URL needs DATABASE_URL to be the PostgreSQL primary (postgres://…) it replicates');
+    else if (redisUrl !== null) fail('DATABASE_READ_URL', 'DATABASE_READ_URL is for sessions in PostgreSQL, but REDIS_URL puts them in Redis: unset one of them (docs/operations.md, "Several regions")');
+    else if (sameServer(databaseReadUrl, databaseUrl)) fail('DATABASE_READ_URL', "DATABASE_READ_URL is the same server as DATABASE_URL: it must be this region's streaming replica (or unset)");
+  }
 
   if (env.STEP_UP_MFA === 'if-enrolled' && production && env.STEP_UP_MFA_INSECURE_OK !== '1') {
     fail('STEP_UP_MFA', 'STEP_UP_MFA=if-enrolled lets an admin without a second factor act on a password alone; it is refused in production. Enroll every admin in MFA and unset STEP_UP_MFA, or set STEP_UP_MFA_INSECURE_OK=1 to accept the risk');
@@ -449,6 +469,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     },
     dataDir,
     databaseUrl,
+    databaseReadUrl,
     redisUrl,
     roles: { admin, viewer },
     rateLimit: {
@@ -460,6 +481,7 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     stepUp: { maxAgeSeconds: env.STEP_UP_MAX_AGE, mfa: env.STEP_UP_MFA },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     metrics: { port: metricsPort, token: metricsToken },
+    live: { streamsPerSession: env.LIVE_STREAMS_PER_SESSION, maxStreams: env.LIVE_STREAMS_MAX },
     trustProxyHops: env.TRUST_PROXY_HOPS,
     shutdown: { timeoutSeconds: env.SHUTDOWN_TIMEOUT, delaySeconds: env.SHUTDOWN_DELAY },
     store: {
@@ -482,6 +504,15 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
 }
 
 type Fail = (field: string, message: string) => void;
+
+/** Whether two connection URLs name the same host, port and database (credentials and options aside). */
+function sameServer(a: string, b: string): boolean {
+  const key = (value: string) => {
+    const url = URL.parse(value);
+    return url ? `${url.hostname.toLowerCase()}:${url.port || '5432'}${url.pathname}` : value;
+  };
+  return key(a) === key(b);
+}
 
 function checkIssuer(field: string, value: string, production: boolean, fail: Fail): string {
   const url = URL.parse(value);

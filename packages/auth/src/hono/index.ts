@@ -11,7 +11,7 @@
  * ```
  */
 export { type AuthEnv, clientAddressOf, isApiPath } from './context.ts';
-export { gatehouse } from './middleware.ts';
+export { gatehouse, type GatehouseMiddlewareOptions } from './middleware.ts';
 export { authRoutes } from './routes.ts';
 export { lifecycleRoutes } from './lifecycle-routes.ts';
 export {

@@ -3,11 +3,23 @@
  * place every page, component and API handler reads auth state from. Pages authenticate by the
  * session cookie; `/api/*` also accepts `Authorization: Bearer <Okta access token>`.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth, AuthState } from '../auth.ts';
 import { bearerChallenge } from '../bearer.ts';
 import { AuthError } from '../errors.ts';
 import { type AuthEnv, bindState, isApiPath, recordPeerAddress } from './context.ts';
+
+/** Options of {@link gatehouse}. */
+export interface GatehouseMiddlewareOptions {
+  /**
+   * Whether a request is one a page makes by itself (a live-update stream or refresh) rather than
+   * the user's activity: such requests never extend the session's idle expiry. Default: the
+   * request carries `X-Gatehouse-Background: 1`.
+   */
+  isBackground?: (c: Context) => boolean;
+}
+
+const backgroundHeader = (c: Context) => c.req.header('x-gatehouse-background') === '1';
 
 /**
  * Creates the middleware. A bad bearer token on `/api/*` is answered right here with `401` and
@@ -15,7 +27,8 @@ import { type AuthEnv, bindState, isApiPath, recordPeerAddress } from './context
  * "not signed in" (guards decide what that means for the route).
  * @see RFC 6750 §3
  */
-export function gatehouse(auth: Auth): MiddlewareHandler<AuthEnv> {
+export function gatehouse(auth: Auth, options: GatehouseMiddlewareOptions = {}): MiddlewareHandler<AuthEnv> {
+  const isBackground = options.isBackground ?? backgroundHeader;
   return async function gatehouseAuth(c, next) {
     recordPeerAddress(c, auth.config.trustProxyHops);
     let state: AuthState | null = null;
@@ -26,7 +39,7 @@ export function gatehouse(auth: Auth): MiddlewareHandler<AuthEnv> {
         return bearerChallenge(err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err }));
       }
     }
-    state ??= await auth.authenticate(c.req.raw);
+    state ??= await auth.authenticate(c.req.raw, { touch: !isBackground(c) });
     bindState(state, auth);
     c.set('auth', state);
     await next();

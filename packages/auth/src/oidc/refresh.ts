@@ -101,7 +101,17 @@ export function createRefresher(ctx: FlowContext): Refresher {
     // here shows again (at once, through the client's backoff) under the lease and is handled there.
     await ctx.client.configuration().catch(() => {});
     for (let poll = 0; ; poll++) {
-      if (await ctx.store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS)) {
+      let leased: boolean;
+      try {
+        leased = await ctx.store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS);
+      } catch (err) {
+        // The lease cannot be written (a region serving read-only without its primary, a store
+        // outage): new tokens could not be saved either. Go on with the session as it is; retry later.
+        ctx.logger.warn({ sessionId: seen.id, ...errorSummary(err) }, 'token refresh skipped: the session store takes no writes');
+        retryAt.set(seen.id, ctx.now() + RETRY_AFTER_MS);
+        return seen;
+      }
+      if (leased) {
         try {
           return await refreshUnderLease(seen, force);
         } finally {

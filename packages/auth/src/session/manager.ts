@@ -33,8 +33,10 @@ export interface SessionManager {
    * The session for a cookie token, or `null` for every kind of bad token (absent, malformed,
    * unknown, wrong secret, idle- or absolute-expired — expired ones are deleted). One store read,
    * no decryption; a write only when the sliding expiry needs moving (at most every touch interval).
+   * `touch: false` never moves it: for requests a page makes by itself (live updates), which are
+   * not the user's activity and must not keep an unattended session alive.
    */
-  validate(token: string | null | undefined): Promise<SessionRecord | null>;
+  validate(token: string | null | undefined, options?: { touch?: boolean }): Promise<SessionRecord | null>;
   /** Decrypts the session's OIDC tokens; the only place they are decrypted. */
   readTokens(session: SessionRecord): Promise<TokenBundle>;
   /** Stores refreshed tokens and the user/roles/claims from the new ID token; returns the new record. */
@@ -140,7 +142,7 @@ export async function createSessionManager(
       return { token, session };
     },
 
-    async validate(token) {
+    async validate(token, validateOptions = {}) {
       const parsed = parseSessionToken(token);
       if (!parsed) return null;
       // Hash first, so an unknown id and a wrong secret cost the same.
@@ -153,7 +155,7 @@ export async function createSessionManager(
         return null;
       }
       // Throttled sliding renewal: most requests write nothing.
-      if (at - session.lastSeenAt >= touchMs) {
+      if (validateOptions.touch !== false && at - session.lastSeenAt >= touchMs) {
         const expiresAt = Math.min(at + idleMs, session.absoluteExpiresAt);
         await store.touch(session.id, at, expiresAt);
         return { ...session, lastSeenAt: at, expiresAt };

@@ -13,7 +13,9 @@ import { ConfigError } from '../config/errors.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { createLocalBus, type BusTransport, type SessionEventBus } from '../events/bus.ts';
 import type { AuditLog, SessionStore, TransactionStore } from '../types.ts';
+import pg from 'pg';
 import { openPostgresTransport } from './postgres-bus.ts';
+import { checkRegionalRoles, inspectServer, RegionalSessionStore, type RegionalParts } from './postgres-regional.ts';
 import { PostgresAuditLog, PostgresSessionStore, type PostgresStoreOptions } from './postgres.ts';
 import { openRedisTransport } from './redis-bus.ts';
 import { RedisSessionStore, type RedisStoreOptions } from './redis.ts';
@@ -42,6 +44,10 @@ export interface OpenStoresOptions {
   onStoreFailure?: GuardOptions['onFailure'];
   /** Store circuit-breaker transitions (a log line, a gauge). */
   onBreakerChange?: GuardOptions['onBreakerChange'];
+  /** With `DATABASE_READ_URL`: failures the regional store absorbs (a skipped touch, a replica read that fell back). */
+  onRegionalError?: RegionalParts['onError'];
+  /** With `DATABASE_READ_URL`: the primary or replica going away or coming back (a log line). */
+  onRegionalHealth?: RegionalParts['onHealthChange'];
 }
 
 /**
@@ -53,7 +59,7 @@ function redisChannel(redisUrl: string, options: OpenStoresOptions): string {
   return `${options.redis?.keyPrefix ?? 'gatehouse:'}events${db && db !== '0' ? `:db${db}` : ''}`;
 }
 
-type Field = 'DATABASE_URL' | 'REDIS_URL';
+type Field = 'DATABASE_URL' | 'DATABASE_READ_URL' | 'REDIS_URL';
 
 /** `host:port/database` of a connection URL: enough for an operator, without user or password. */
 export function describeServer(url: string): string {
@@ -76,9 +82,49 @@ async function connect<T>(field: Field, what: string, url: string, open: () => P
   try {
     return await open();
   } catch (error) {
-    const message = `${field}: ${what} is not reachable at ${describeServer(url)} (${reasonOf(error, url)}); start it or fix ${field}`;
+    if (error instanceof ConfigError) throw error;
+    // 25006 read_only_sql_transaction: creating the tables failed on a standby or read-only server.
+    const message = (error as { code?: unknown }).code === '25006'
+      ? `${field}: ${what} at ${describeServer(url)} is read-only (a standby, or default_transaction_read_only is on); ${field} must be the writable primary`
+      : `${field}: ${what} is not reachable at ${describeServer(url)} (${reasonOf(error, url)}); start it or fix ${field}`;
     throw new ConfigError([{ field, message }], { cause: error });
   }
+}
+
+/**
+ * The regional store (`DATABASE_READ_URL` set): checks that the primary is writable and the
+ * replica a standby of it before anything is opened, then opens the store on each.
+ */
+async function openRegional(
+  databaseUrl: string,
+  readUrl: string,
+  options: OpenStoresOptions,
+  opened: Array<{ close(): Promise<void> }>,
+  guard: Partial<GuardOptions> & { breaker: NonNullable<GuardOptions['breaker']> },
+): Promise<RegionalSessionStore> {
+  // 2 connections each: probes and WAL positions only; sessions go through the stores' own pools.
+  const control = { primary: new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 10_000 }), replica: new pg.Pool({ connectionString: readUrl, max: 2, connectionTimeoutMillis: 10_000 }) };
+  for (const pool of [control.primary, control.replica]) pool.on('error', (error) => options.postgres?.onError?.(error));
+  opened.push({ close: async () => void (await Promise.allSettled([control.primary.end(), control.replica.end()])) });
+  const primaryRole = await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => inspectServer(control.primary));
+  const replicaRole = await connect('DATABASE_READ_URL', 'the PostgreSQL replica', readUrl, () => inspectServer(control.replica));
+  const issues = checkRegionalRoles(primaryRole, replicaRole);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const primary = await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresSessionStore.open(databaseUrl, options.postgres));
+  opened.push(primary);
+  const replica = await connect('DATABASE_READ_URL', 'the PostgreSQL replica', readUrl, () => PostgresSessionStore.openReadOnly(readUrl, options.postgres));
+  opened.push(replica);
+  opened.splice(opened.length - 3, 3);
+  // A breaker per server: writes fail fast while the primary is away, reads go on from the replica.
+  const store = new RegionalSessionStore({
+    primary: guardStore(primary, { name: 'sessions-primary', ...guard }),
+    replica: guardStore(replica, { name: 'sessions-replica', ...guard }),
+    control,
+    ...(options.onRegionalError ? { onError: options.onRegionalError } : {}),
+    ...(options.onRegionalHealth ? { onHealthChange: options.onRegionalHealth } : {}),
+  });
+  await store.probe();
+  return store;
 }
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
@@ -99,6 +145,8 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     throw new ConfigError([{ field: 'REDIS_URL', message: 'REDIS_URL must be a redis:// or rediss:// URL' }]);
   }
 
+  const guard: Partial<GuardOptions> = { ...(options.onStoreFailure ? { onFailure: options.onStoreFailure } : {}), ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}) };
+  const breaker = { failures: config.store.breakerFailures, cooldownMs: config.store.breakerCooldownMs };
   const opened: Array<{ close(): Promise<void> }> = [];
   const closeAll = async () => {
     await Promise.allSettled(opened.map((store) => store.close()));
@@ -110,6 +158,8 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     opened.push(audit);
     const sessions: SessionStore & TransactionStore = redisUrl !== null
       ? await connect('REDIS_URL', 'Redis', redisUrl, () => RedisSessionStore.open(redisUrl, options.redis))
+      : config.databaseReadUrl !== null && isPostgres(databaseUrl)
+        ? await openRegional(databaseUrl, config.databaseReadUrl, options, opened, { ...guard, breaker })
       : isPostgres(databaseUrl)
         ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresSessionStore.open(databaseUrl, options.postgres))
         : SqliteSessionStore.open(databaseUrl);
@@ -122,12 +172,15 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
         : undefined;
     const events = createLocalBus(transport ? { transport } : {});
     opened.push(events);
+    // Revocations heard on the bus (LISTEN on the primary) override what a lagging replica says.
+    if (sessions instanceof RegionalSessionStore) sessions.listen(events);
     if (redisUrl !== null) await connect('REDIS_URL', 'Redis', redisUrl, () => events.start());
     else if (transport) await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => events.start());
-    const guard: Partial<GuardOptions> = { ...(options.onStoreFailure ? { onFailure: options.onStoreFailure } : {}), ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}) };
-    const breaker = { failures: config.store.breakerFailures, cooldownMs: config.store.breakerCooldownMs };
     // SQLite is a local file: it fails at once by itself, and a breaker would also stop the reads that still work.
-    const guardedSessions = guardStore(sessions, { name: 'sessions', ...guard, ...(redisUrl !== null || isPostgres(databaseUrl) ? { breaker } : {}) });
+    // The regional store has one breaker per server inside (openRegional): one around it would stop the
+    // replica's reads when only the primary fails.
+    const sessionsBreaker = (redisUrl !== null || isPostgres(databaseUrl)) && !(sessions instanceof RegionalSessionStore);
+    const guardedSessions = guardStore(sessions, { name: 'sessions', ...guard, ...(sessionsBreaker ? { breaker } : {}) });
     const guardedAudit = guardStore(audit, { name: 'audit', ...guard, ...(isPostgres(databaseUrl) ? { breaker } : {}) });
     return { sessions: guardedSessions, audit: guardedAudit, events, breakerState: () => guardedSessions.breakerState(), close: closeAll };
   } catch (error) {

@@ -79,3 +79,30 @@ export async function openPostgresPool(databaseUrl: string, options: PostgresSto
   (pool.options as { connectionTimeoutMillis?: number }).connectionTimeoutMillis = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
   return { pool, qualifier };
 }
+
+/**
+ * Opens a pool on a server Gatehouse only reads from (a streaming replica, `DATABASE_READ_URL`):
+ * nothing is created there — the tables arrive by replication — and a connection is checked.
+ */
+export async function openReadOnlyPool(databaseUrl: string, options: PostgresStoreOptions): Promise<{ pool: pg.Pool; qualifier: string }> {
+  if (options.schema !== undefined && !IDENTIFIER.test(options.schema)) throw new TypeError('PostgreSQL schema must be a lowercase identifier ([a-z_][a-z0-9_]*)');
+  const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    // 10 s: a start-up against an unreachable host must fail with a message, not hang.
+    connectionTimeoutMillis: 10_000,
+    // The same bounds as the primary's pool (see openPostgresPool).
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + 250,
+  });
+  pool.on('error', (error) => options.onError?.(error));
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  (pool.options as { connectionTimeoutMillis?: number }).connectionTimeoutMillis = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  return { pool, qualifier: options.schema === undefined ? '' : `"${options.schema}".` };
+}

@@ -3,13 +3,13 @@
  * deployments with several instances. Same tables as SQLite (`auth_sessions`,
  * `auth_login_transactions`, `auth_leases`, same indexes), created if absent; every query is
  * parameterised; `get` is a primary-key lookup.
- * The audit log is in `postgres-audit.ts`.
+ * The audit log is in `postgres-audit.ts`; reads from a regional replica in `postgres-regional.ts`.
  */
 import type pg from 'pg';
 import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
-import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
+import { openPostgresPool, openReadOnlyPool, type PostgresStoreOptions } from './postgres-pool.ts';
 import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
 
 export { PostgresAuditLog } from './postgres-audit.ts';
@@ -75,6 +75,15 @@ export class PostgresSessionStore implements SessionStore, TransactionStore {
    */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresSessionStore> {
     const { pool, qualifier } = await openPostgresPool(databaseUrl, options, (q) => sessionSchemaSql(q, 'postgres'));
+    return new PostgresSessionStore(pool, qualifier);
+  }
+
+  /**
+   * Opens the store on a streaming replica (`DATABASE_READ_URL`) for reads: nothing is created,
+   * and any write is refused by the server. Used by `RegionalSessionStore` (`postgres-regional.ts`).
+   */
+  static async openReadOnly(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresSessionStore> {
+    const { pool, qualifier } = await openReadOnlyPool(databaseUrl, options);
     return new PostgresSessionStore(pool, qualifier);
   }
 

@@ -10,6 +10,7 @@ import type { AuditEventType, AuditQuery, AuthEnv, StoredAuditEvent } from '../.
 import type { AppDeps } from '../../deps.ts';
 import { formatTime, PageHeader, ResultBadge } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
+import { LiveRegion } from '../live/region.tsx';
 import { BadRequestPage } from '../../views/status-pages.tsx';
 import { AdminNav } from './nav.tsx';
 
@@ -94,7 +95,7 @@ export const AuditTable: FC<{ events: StoredAuditEvent[] }> = ({ events }) => {
         </thead>
         <tbody>
           {events.map((event) => (
-            <tr>
+            <tr data-live-key={String(event.id)}>
               <td>
                 {formatTime(event.at)}
                 {typeof event.detail?.delayedSeconds === 'number' && <><br /><small>written {event.detail.delayedSeconds} s late (store outage)</small></>}
@@ -155,7 +156,9 @@ export function auditRoutes(deps: AppDeps): Hono<AuthEnv> {
             <button type="submit" class="button">Filter</button>
             {(filter.user || filter.type || filter.result) && <a class="button button--ghost" href="/admin/audit">Clear</a>}
           </form>
-          <AuditTable events={page} />
+          <LiveRegion id="live-audit" topics={['audit']} label="Audit log">
+            <AuditTable events={page} />
+          </LiveRegion>
           <nav class="pagination" aria-label="Audit log pages">
             {filter.before !== undefined && <a class="button button--ghost" href={filterLink({ ...filter, before: undefined })}>Newest</a>}
             {hasNext && <a class="button button--ghost" href={filterLink(filter, last.id)}>Older</a>}

@@ -9,6 +9,7 @@ import type { AuthEnv } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { PageHeader, Stat } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
+import { LiveRegion } from '../live/region.tsx';
 import { AuditTable } from './audit.tsx';
 import { AdminNav } from './nav.tsx';
 import { adviceFor } from './reasons.ts';
@@ -86,6 +87,7 @@ export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
       <Layout title="Sign-in health" auth={auth} path="/admin/health">
         <AdminNav current="/admin/health" config={deps.config} />
         <PageHeader title="Sign-in health" lead="Why sign-ins and requests fail, and what to change in Okta." />
+        <LiveRegion id="live-health" topics={['audit']} label="Sign-in health">
         <div class="stats">
           <Stat label="Problems, last hour" value={total('hour')} />
           <Stat label="Problems, last 24 hours" value={total('day')} />
@@ -151,6 +153,7 @@ export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
             <AuditTable events={latestFlawed} />
           </section>
         )}
+        </LiveRegion>
       </Layout>,
     );
   });

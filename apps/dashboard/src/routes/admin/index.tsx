@@ -10,6 +10,7 @@ import type { AppDeps } from '../../deps.ts';
 import { DirectoryError, type DirectoryUser } from '../../okta/directory.ts';
 import { Notice, PageHeader, Stat } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
+import { LiveRegion } from '../live/region.tsx';
 import { auditRoutes } from './audit.tsx';
 import { failureSummary, healthRoutes } from './health.tsx';
 import { AdminNav } from './nav.tsx';
@@ -61,6 +62,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
       <Layout title="Admin" auth={auth} path="/admin">
         <AdminNav current="/admin" config={deps.config} />
         <PageHeader title="Admin panel" lead="Sessions, users and sign-in health at a glance." />
+        <LiveRegion id="live-overview" topics={['sessions', 'audit']} label="Overview">
         <div class="stats">
           <Stat label="Active sessions" value={activeCount} />
           <Stat label="Sign-ins, last 24 h" value={signIns.reduce((sum, row) => sum + row.count, 0)} />
@@ -78,6 +80,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
           </div>
           <SessionsTable sessions={sessions} now={now} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} />
         </section>
+        </LiveRegion>
         <section class="card" aria-labelledby="overview-users">
           <div class="card__header">
             <h2 id="overview-users">Users</h2>

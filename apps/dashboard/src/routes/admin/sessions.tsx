@@ -10,6 +10,7 @@ import type { AuthEnv, SessionRecord } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { Flash, formatRelative, formatTime, PageHeader } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
+import { LiveRegion } from '../live/region.tsx';
 import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
 import { adminAction, isSafeId, requireAdminStepUp } from './actions.ts';
 import { AdminNav } from './nav.tsx';
@@ -42,7 +43,7 @@ export const SessionsTable: FC<{ sessions: SessionRecord[]; now: number; current
           {sessions.map((session) => {
             const who = session.user.email ?? session.user.name ?? session.user.sub;
             return (
-              <tr>
+              <tr data-live-key={session.id}>
                 <td>
                   <a href={`/admin/users/${encodeURIComponent(session.user.sub)}`}>{who}</a>
                   {session.id === currentSessionId && <> <span class="badge badge--muted">this session</span></>}
@@ -96,8 +97,10 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
         <AdminNav current="/admin/sessions" config={deps.config} />
         <Flash code={done} />
         <section class="card" aria-labelledby="sessions-title">
-          <PageHeader id="sessions-title" title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
-          <SessionsTable sessions={sessions.slice(0, PAGE_SIZE)} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} />
+          <LiveRegion id="live-sessions" topics={['sessions']} label="Active sessions">
+            <PageHeader id="sessions-title" title="Active sessions" lead={`${total} active in total. Revoking a session signs that browser out at its next request.`} />
+            <SessionsTable sessions={sessions.slice(0, PAGE_SIZE)} now={Date.now()} currentSessionId={auth.session?.id ?? null} canRevoke={auth.permissions.includes('sessions:revoke')} />
+          </LiveRegion>
           <nav class="pagination" aria-label="Sessions pages">
             {page > 1 && <a class="button button--ghost" href={`${base}page=${page - 1}`}>Previous</a>}
             {hasNext && <a class="button button--ghost" href={`${base}page=${page + 1}`}>Next</a>}

@@ -11,6 +11,7 @@ import { ChartFigure } from '../../charts/figure.tsx';
 import type { AppDeps } from '../../deps.ts';
 import { Stat } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
+import { LiveRegion } from '../live/region.tsx';
 import { BadRequestPage } from '../../views/status-pages.tsx';
 import { failuresByReasonChart, signInsPerDayChart, weatherDashboard, type SignInDay } from './charts.ts';
 import { WEATHER_KINDS, WEATHER_YEARS, weatherFilterSchema } from './weather-data.ts';
@@ -98,6 +99,7 @@ export function dashboardRoutes(deps: AppDeps): Hono<AuthEnv> {
                 <button type="submit" class="button button--ghost">Apply</button>
               </form>
             </div>
+            <LiveRegion id="live-activity" topics={['activity']} label="Sign-in activity">
             <div class="stats">
               <Stat label={`Sign-ins, last ${filter.days} days`} value={total.success} />
               <Stat label="Failed sign-ins" value={total.failure} />
@@ -124,6 +126,7 @@ export function dashboardRoutes(deps: AppDeps): Hono<AuthEnv> {
                 />
               )}
             </div>
+            </LiveRegion>
           </div>
         </section>
 

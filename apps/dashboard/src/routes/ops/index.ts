@@ -13,6 +13,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { classifyStoreError } from '@gatehouse/auth/stores/guard';
+import type { RegionalHealth } from '@gatehouse/auth/stores/postgres-regional';
 import type { AppDeps } from '../../deps.ts';
 import { forwardedProbeRoutes } from './forwarded.ts';
 
@@ -40,6 +41,12 @@ async function within(work: () => Promise<Check>): Promise<Check> {
   }
 }
 
+/** The regional store's health (`stores/postgres-regional.ts`), when the sessions live in one. */
+function regionalHealth(sessions: unknown): (() => Promise<RegionalHealth>) | null {
+  const health = (sessions as { health?: unknown }).health;
+  return typeof health === 'function' ? async () => (health as () => RegionalHealth | Promise<RegionalHealth>).call(sessions) : null;
+}
+
 /** `/healthz`, `/readyz`, and `/metrics` (404 here unless METRICS_TOKEN is set, then bearer-protected). */
 export function opsRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -47,11 +54,21 @@ export function opsRoutes(deps: AppDeps): Hono {
   const canary = `readyz-canary:${randomUUID()}`;
 
   async function sessionStore(): Promise<Check> {
+    // Sessions across regions (DATABASE_READ_URL): without the primary this instance still serves
+    // existing sessions from its replica, so it stays ready, degraded, and says which server fails.
+    const regional = regionalHealth(deps.sessions);
+    let replica: RegionalHealth['replica'] = 'ok';
+    if (regional) {
+      await deps.sessions.ping();
+      const health = await regional();
+      if (health.primary !== 'ok') return health.replica === 'failing' ? { state: 'failing', reason: 'primary_and_replica_unreachable' } : { state: 'degraded', reason: 'primary_unreachable_read_only' };
+      replica = health.replica;
+    }
     try {
       if (!(await deps.sessions.acquireLease(canary, canary, CANARY_TTL_MS))) return { state: 'failing', reason: 'canary_not_written' };
       await deps.sessions.get(canary);
       await deps.sessions.releaseLease(canary, canary);
-      return { state: 'ok' };
+      return replica === 'ok' ? { state: 'ok' } : { state: 'degraded', reason: `replica_${replica}` };
     } catch (err) {
       return { state: 'failing', reason: classifyStoreError(err) };
     }
@@ -73,10 +90,12 @@ export function opsRoutes(deps: AppDeps): Hono {
     // Audit events waiting in the spool are kept, not lost: worth a look, not a reason to stop serving.
     const audit: Check | null = spool === undefined ? null : spool.pending > 0 || spool.lost > 0 ? { state: 'degraded', reason: spool.lost > 0 ? `lost_${spool.lost}` : `spooled_${spool.pending}` } : { state: 'ok' };
     const checks: Record<string, Check> = { sessionStore: store, identityProvider: idp, ...(audit ? { auditLog: audit } : {}) };
-    const ready = store.state === 'ok';
+    const ready = store.state !== 'failing';
     const status = !ready ? 'not_ready' : Object.values(checks).every((check) => check.state === 'ok') ? 'ready' : 'degraded';
+    const regional = regionalHealth(deps.sessions);
     const body = {
       status,
+      ...(regional ? { sessionServers: await regional() } : {}),
       checks: Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.state])),
       ...(Object.values(checks).some((check) => check.reason) ? { reasons: Object.fromEntries(Object.entries(checks).filter(([, check]) => check.reason).map(([name, check]) => [name, check.reason])) } : {}),
     };
