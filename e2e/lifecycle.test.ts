@@ -43,10 +43,12 @@ describe('browser: Okta changes reach open sessions', { concurrency: false }, ()
     await admin.page.waitForURL((u) => u.searchParams.get('done') === 'group-removed');
 
     try {
-      // The viewer clicks on their open page: the session is still theirs, the role is gone.
-      const response = await viewer.page.reload();
-      assert.equal(response?.status(), 403);
+      // The viewer's open page follows by itself (the live channel reloads it on a role change);
+      // waiting for that first keeps the next click from racing the page's own reload.
       await viewer.page.getByRole('heading', { name: /access|not allowed|forbidden|403/i }).first().waitFor();
+      // The viewer clicks on: the session is still theirs, the role is gone.
+      const response = await viewer.page.goto(`${APP_URL}/dashboards`);
+      assert.equal(response?.status(), 403);
       const me = await viewer.page.request.get(`${APP_URL}/api/me`);
       assert.equal(me.status(), 403, 'still signed in, with no role');
     } finally {

@@ -98,7 +98,7 @@ describe('the audit store fails while people sign in', () => {
     const page = await fetch(`${url}/admin/audit?type=signin.succeeded&user=viewer%40gatehouse.test`, { headers: { cookie: admin.cookie } });
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.equal(html.match(/<tr>/g)?.length, 1 + 3, 'a header row and each sign-in once');
+    assert.equal(html.match(/<tr[ >]/g)?.length, 1 + 3, 'a header row and each sign-in once');
     assert.equal(html.match(/written \d+ s late \(store outage\)/g)?.length, 3);
     assert.doesNotMatch(html, /spoolId/);
   });
