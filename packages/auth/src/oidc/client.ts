@@ -77,11 +77,12 @@ export interface OidcClientOptions {
  */
 export function createOidcClient(config: GatehouseConfig, options: OidcClientOptions): OidcClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const customFetch: oidc.CustomFetch = async (url, init) => {
+  const customFetch: oidc.CustomFetch = (url, init) => fetchOnce(url, init as RequestInit);
+  const fetchOnce = async (url: string, init: RequestInit): Promise<Response> => {
     try {
       return await fetchImpl(url, init as RequestInit);
     } catch (err) {
-      if (!retryable(err, init)) throw err;
+      if (!retryable(err, init as { method?: string; body?: unknown })) throw err;
       // A keep-alive connection the IdP closed as we wrote to it: the request never got an answer
       // and, for these requests, a second one is harmless — GETs, and a code exchange (a code is
       // single-use: should the first have been processed after all, the IdP refuses the second).
@@ -159,7 +160,8 @@ export function createOidcClient(config: GatehouseConfig, options: OidcClientOpt
   async function probeOnce(): Promise<IdpProbeResult> {
     const checkedAt = options.now();
     try {
-      const response = await fetchImpl(discoveryUrl, { signal: AbortSignal.timeout(config.idpProbe.timeoutMs), headers: { accept: 'application/json' } });
+      // Through the same reset-retrying fetch: a keep-alive connection closed under the probe is not an outage.
+      const response = await fetchOnce(discoveryUrl, { signal: AbortSignal.timeout(config.idpProbe.timeoutMs), headers: { accept: 'application/json' } });
       await response.body?.cancel();
       if (!response.ok) return { state: 'unreachable', checkedAt, cause: `http_${response.status}` };
       // The IdP is back: discovery need not wait for the rest of its backoff.

@@ -76,7 +76,9 @@ async function reachableIdp(ctx: FlowContext) {
     configuration = await ctx.client.configuration();
   }
   const idp = await ctx.client.probe();
-  if (idp.state !== 'ok') throw new AuthError('AUTH_IDP_UNAVAILABLE', { reason: 'idp_unreachable' });
+  // Only a definite failure (refused, reset, unknown host, a 5xx) turns the sign-in away: a probe
+  // that merely timed out may be our own busy event loop, and a slow IdP still answers the browser.
+  if (idp.state !== 'ok' && idp.cause !== 'timeout') throw new AuthError('AUTH_IDP_UNAVAILABLE', { reason: 'idp_unreachable' });
   return configuration;
 }
 
