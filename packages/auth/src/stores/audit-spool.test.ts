@@ -106,7 +106,16 @@ describe('audit spool', () => {
       // What a replay does, up to the crash: the first entry is written with its spool id...
       const [entry] = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; event: AuditEvent });
       first.proxy.restore();
-      await first.stores.audit.record({ ...entry!.event, detail: { ...entry!.event.detail, spoolId: entry!.id, delayedSeconds: 0 } });
+      // The pool may still be reconnecting after the partition: retry until the write goes in.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await first.stores.audit.record({ ...entry!.event, detail: { ...entry!.event.detail, spoolId: entry!.id, delayedSeconds: 0 } });
+          break;
+        } catch (error) {
+          if (attempt > 40) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
     } finally {
       // ...and the process dies before rewriting the spool (close() does not replay).
       await first.close();
