@@ -3,13 +3,8 @@
 // emulator and real stores, browser) with Node's test runner, and remove the servers at the end —
 // also when a test fails or the run is interrupted. GATEHOUSE_TEST_POSTGRES_URL /
 // GATEHOUSE_TEST_REDIS_URL, when set, name servers to use instead (nothing is started for them).
+import './node-version.mjs';
 import { spawn, spawnSync } from 'node:child_process';
-
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 13)) {
-  console.error(`Gatehouse needs Node.js 22.13 or newer (found ${process.version}). Install Node 24: npm install -g --force node@24`);
-  process.exit(1);
-}
 
 function runSync(cmd, args) {
   const result = spawnSync(cmd, args, { stdio: 'inherit' });
