@@ -131,9 +131,12 @@ export async function helm(args: string[]): Promise<{ code: number | null; stdou
 /** Values files are relative to the chart, or absolute; `--set=path=value` passes through. */
 const helmArgs = (args: string[]) => args.flatMap((a) => (a.startsWith('--') ? [a] : ['-f', path.isAbsolute(a) ? a : path.join(chartDir, a)]));
 
-/** `helm template` of the chart with values files and `--set=path=value` overrides. */
-export async function render(...args: string[]): Promise<Rendered> {
-  const { code, stdout, stderr } = await helm(['template', RELEASE.name, chartDir, '--namespace', RELEASE.namespace, ...helmArgs(args)]);
+/** `helm template` of the chart as the test release, with values files and `--set=path=value` overrides. */
+export const render = (...args: string[]) => renderRelease(RELEASE, args);
+
+/** `helm template` of the chart as `release` in its namespace. */
+export async function renderRelease(release: { name: string; namespace: string }, args: string[]): Promise<Rendered> {
+  const { code, stdout, stderr } = await helm(['template', release.name, chartDir, '--namespace', release.namespace, ...helmArgs(args)]);
   const manifests = code === 0 ? (yaml.loadAll(stdout).filter(Boolean) as Manifest[]) : [];
   return { code, manifests, stderr };
 }

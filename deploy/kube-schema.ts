@@ -64,25 +64,20 @@ export async function validateManifests(manifests: Manifest[]): Promise<string[]
  * excess-property check on object literals rejects any field the API does not define. Resolves
  * one line per problem (the first unknown field of each object).
  */
-export function unknownFields(manifests: Manifest[], cacheDir: string): string[] {
-  const lines: string[] = [];
-  const objects: string[] = [];
-  manifests.forEach((m, i) => {
-    const module = moduleOf(m.apiVersion);
-    lines.push(`import type { I${m.kind} as T${i} } from '${module}';`);
-    objects.push(`// ${m.kind}/${m.metadata.name}\nexport const o${i}: T${i} = ${JSON.stringify(m)};`);
-  });
+export function unknownFields(manifests: Manifest[], cacheDir = path.join(import.meta.dirname, '../node_modules/.cache/gatehouse-kube-check')): string[] {
+  // One line per object, so a diagnostic's line is the object's index. The file sits under the
+  // repository so that its imports resolve to the root node_modules.
+  const source = manifests.map((m, i) => `import type { I${m.kind} as T${i} } from '${moduleOf(m.apiVersion)}'; export const o${i}: T${i} = ${JSON.stringify(m)};`);
   fs.mkdirSync(cacheDir, { recursive: true });
   const file = path.join(cacheDir, `manifests-${process.pid}-${Date.now()}.ts`);
-  fs.writeFileSync(file, `${lines.join('\n')}\n${objects.join('\n')}\n`);
+  fs.writeFileSync(file, `${source.join('\n')}\n`);
   try {
     const program = ts.createProgram([file], {
       noEmit: true, strict: true, skipLibCheck: true, types: [],
       module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
     });
     return ts.getPreEmitDiagnostics(program).map((d) => {
-      const index = d.file && d.start !== undefined ? Number(/^export const o(\d+)/m.exec(d.file.text.slice(d.file.text.lastIndexOf('\nexport const o', d.start) + 1))?.[1]) : NaN;
-      const m = manifests[index];
+      const m = d.file && d.start !== undefined ? manifests[d.file.getLineAndCharacterOfPosition(d.start).line] : undefined;
       return `${m ? `${m.kind}/${m.metadata.name}` : 'manifest'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ').slice(0, 400)}`;
     });
   } finally {

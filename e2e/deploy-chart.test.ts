@@ -38,8 +38,8 @@ describe('Helm chart: plain YAML and values schema', () => {
     assert.deepEqual(check(defaults()), []);
   });
 
-  test('the three scenarios exist and each passes the schema merged over values.yaml', () => {
-    assert.deepEqual([...ciFiles].sort(), ['default-values.yaml', 'ha-redis-values.yaml', 'ingress-values.yaml']);
+  test('the four scenarios exist and each passes the schema merged over values.yaml', () => {
+    assert.deepEqual([...ciFiles].sort(), ['default-values.yaml', 'ha-redis-values.yaml', 'ingress-values.yaml', 'production-values.yaml']);
     for (const file of ciFiles) {
       const merged = mergeValues(defaults(), readYaml(path.join(chartDir, 'ci', file)));
       assert.deepEqual(check(merged), [], `ci/${file}`);
