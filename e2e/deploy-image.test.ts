@@ -7,7 +7,7 @@
  *   secrets given as NAME_FILE (as the chart passes them);
  * - .dockerignore keeps tests, data, secrets and node_modules out of the build context and lets
  *   in every file the Dockerfile copies.
- * What is NOT checked here (no Docker engine): building the image.
+ * The image itself is built and started with buildah in deploy-image-build.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -114,9 +114,10 @@ describe('Dockerfile', () => {
       assert.match(output, /"nodeEnv":"production"/);
       assert.doesNotMatch(output, /a-real-looking-client-secret|s{48}/, 'a secret reached the log');
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      // Store writable, IdP unreachable: ready but degraded (signed-in users would still be served).
       const ready = await fetch(`${url}/readyz`);
-      assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { sessionStore: 'ok', identityProvider: 'failing' } });
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'degraded', checks: { sessionStore: 'ok', identityProvider: 'degraded', auditLog: 'ok' }, reasons: { identityProvider: 'network_error' } });
       assert.ok(fs.existsSync(path.join(tmp, 'data/gatehouse.db')), 'SQLite file not created where DATABASE_URL points');
     } finally {
       child.kill('SIGTERM');
@@ -134,7 +135,8 @@ describe('.dockerignore', () => {
   test('keeps dependencies, data, secrets, git and tests out of the image', () => {
     for (const file of ['node_modules/hono/package.json', 'apps/dashboard/node_modules/x/index.js', '.git/HEAD', '.env', '.env.production',
       'data/gatehouse.db', 'data/session-secret', 'docs/screenshots/admin.png', 'e2e/browser.test.ts', 'e2e/deploy-image.test.ts',
-      'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts']) {
+      'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts',
+      'packages/auth/src/stores/conformance.ts', 'packages/auth/src/stores/audit-conformance.ts', 'packages/auth/src/stores/test-backends.ts']) {
       assert.ok(excluded(file), `${file} would be sent to the Docker build`);
     }
   });
@@ -144,7 +146,7 @@ describe('.dockerignore', () => {
     assert.ok(sources.includes('apps/dashboard/src'));
     const walk = (p: string): string[] => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).flatMap((n) => walk(path.join(p, n))) : [p]);
     for (const source of sources) {
-      const files = walk(path.join(root, source)).map((f) => path.relative(root, f)).filter((f) => !/\.test\.tsx?$|\/testing\//.test(f));
+      const files = walk(path.join(root, source)).map((f) => path.relative(root, f)).filter((f) => !/\.test\.tsx?$|\/testing\/|conformance\.ts$|test-backends\.ts$/.test(f));
       assert.ok(files.length > 0, `${source} does not exist`);
       for (const file of files) assert.ok(!excluded(file), `${file} is copied by the Dockerfile but excluded by .dockerignore`);
     }

@@ -34,9 +34,13 @@ async function main(): Promise<void> {
   const closers: Array<() => Promise<void>> = [];
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: do not wait for requests in flight.
+      console.log(`\n  ${signal} again: exiting without finishing the requests in flight.`);
+      process.exit(1);
+    }
     stopping = true;
-    console.log(`\n  ${signal} received: stopping…`);
+    console.log(`\n  ${signal} received: finishing requests in flight (at most ${config.shutdown.timeoutSeconds} s; ${signal} again to exit now)…`);
     for (const close of closers.reverse()) {
       await close().catch((err: unknown) => console.error('  error while stopping:', (err as Error).message));
     }
@@ -47,8 +51,12 @@ async function main(): Promise<void> {
 
   let banner = '';
   let demo = '';
+  let hooks = '';
+  let emulatorUrl: string | null = null;
+  let emulatorEvents: readonly string[] = [];
   if (config.usingEmulator) {
-    const { startEmulator, demoBanner, DEMO_PASSWORD, DEMO_USERS } = await import('@gatehouse/okta-emulator');
+    const { startEmulator, demoBanner, DEMO_PASSWORD, DEMO_USERS, EVENT_HOOK_EVENT_TYPES } = await import('@gatehouse/okta-emulator');
+    emulatorEvents = EVENT_HOOK_EVENT_TYPES;
     const emulator = await startEmulator({ port: EMULATOR_PORT, dataDir: path.join(dataDir, 'okta-emulator') }).catch((err: unknown) => {
       if (inUse(err)) fail(`Port ${EMULATOR_PORT} is in use: another Gatehouse (or something else) is running there. Stop it, or set OKTA_ISSUER to use a real Okta org.`);
       throw err;
@@ -57,6 +65,7 @@ async function main(): Promise<void> {
     // The demo client is registered for http://localhost:3000; a different PORT or APP_BASE_URL
     // must work too, as it would after adding the redirect URIs in the Okta Admin Console.
     emulator.addRedirectUris(config.okta.clientId, { redirectUris: [config.redirectUri], postLogoutRedirectUris: [config.postLogoutRedirectUri] });
+    emulatorUrl = emulator.url;
     banner = demoBanner(emulator);
     demo = `\n    Sign in as ${DEMO_USERS.admin.login}, ${DEMO_USERS.viewer.login} or ${DEMO_USERS.norole.login} (password ${DEMO_PASSWORD}).`;
   }
@@ -76,11 +85,25 @@ async function main(): Promise<void> {
   });
   closers.push(() => dashboard.close());
 
+  // The emulator's Event Hook, registered and verified against the running app: Okta-side changes
+  // (deactivations, group changes) reach open sessions with no set-up.
+  const hookSecret = config.lifecycle.eventHookSecret;
+  if (emulatorUrl && hookSecret && config.okta.apiToken) {
+    const { registerEventHook } = await import('@gatehouse/dashboard/okta/event-hook-setup');
+    const { HANDLED_EVENT_TYPES } = await import('@gatehouse/auth/lifecycle');
+    // The emulator refuses subscriptions to events it never emits (as it could not honour them).
+    const events = HANDLED_EVENT_TYPES.filter((type) => emulatorEvents.includes(type));
+    hooks = await registerEventHook({ orgUrl: emulatorUrl, apiToken: config.okta.apiToken, url: `${config.appBaseUrl}/hooks/okta`, secret: hookSecret, events }).then(
+      () => `\n    Okta Event Hook: ${config.appBaseUrl}/hooks/okta (registered and verified with the emulator)`,
+      (err: unknown) => `\n    Okta Event Hook not registered: ${(err as Error).message}`,
+    );
+  }
+
   console.log(`${banner}
   Gatehouse is running.
 
     Open ${config.appBaseUrl} and choose "Sign in with Okta".${demo}${apps.map((app) => `\n    ${app.manifest.title}: ${config.appBaseUrl}/apps/${app.manifest.name}/`).join('')}
-    Identity provider: ${config.okta.issuer}${config.usingEmulator ? ' (the bundled Okta emulator)' : ''}
+    Identity provider: ${config.okta.issuer}${config.usingEmulator ? ' (the bundled Okta emulator)' : ''}${hooks}
     Data is kept in ${dataDir}. Press Ctrl-C to stop.
 `);
 }

@@ -9,8 +9,8 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { contextStorage } from 'hono/context-storage';
 import { HTTPException } from 'hono/http-exception';
-import { authRoutes, gatehouse } from '@gatehouse/auth/hono';
-import type { AuthEnv } from './auth.ts';
+import { authRoutes, gatehouse, lifecycleRoutes } from '@gatehouse/auth/hono';
+import type { AuditEvent, AuthEnv } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.tsx';
 import { limitCountersFor } from '@gatehouse/auth/stores/counters';
@@ -65,6 +65,8 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', liveAssetRoutes());
   app.route('/', opsRoutes(deps));
+  // Okta's servers call these (hooks, logout notifications): no CSRF, no per-IP sign-in budget; each bounds its own body.
+  app.route('/', lifecycleRoutes(deps.auth));
 
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -86,6 +88,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     logger: deps.logger,
     ...(deps.authRateLimit ? { failures: deps.authRateLimit } : {}),
     onLimited: deps.metrics.countLimited,
+    audit: (event: AuditEvent) => deps.audit.record(event),
   };
   app.use('/auth/*', authRateLimit(limits));
   app.use('/api/*', bearerFailureLimit(limits));

@@ -6,6 +6,8 @@ import type { GatehouseApp } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
+import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
+import type { DrainState } from './drain.ts';
 import type { OktaDirectory } from './okta/directory.ts';
 import type { LiveHub } from './routes/live/hub.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
@@ -37,4 +39,11 @@ export interface AppDeps {
   counters?: LimitCounters;
   /** The project's other apps, mounted at `/apps/<name>/` (see `project/mount.tsx`); default none. */
   apps?: readonly GatehouseApp[];
+  /**
+   * The graceful drain of the running server (absent under `app.request()` tests): `/readyz` is
+   * 503 while `draining`; long-lived responses (Server-Sent Events) end when `signal` aborts.
+   */
+  drain?: DrainState;
+  /** The audit spool of the running server (absent in `app.request()` tests): `/readyz` reports what waits in it. */
+  auditSpool?: { status(): SpoolStatus };
 }

@@ -5,12 +5,13 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { describeError, errorSummary, ownFailure } from '@gatehouse/auth';
 import { isApiPath } from '@gatehouse/auth/hono';
 import type { Logger } from 'pino';
 import type { AuthEnv, AuthState } from './auth.ts';
 import { CrossSiteRequestError } from './middleware/security.ts';
 import { BadFormError, NoFactorEnrolledError } from './routes/admin/actions.ts';
-import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, type SignInErrorInfo } from './views/status-pages.tsx';
+import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, UnavailablePage, type SignInErrorInfo } from './views/status-pages.tsx';
 
 const isApi = (c: Context) => isApiPath(c.req.path);
 
@@ -74,6 +75,15 @@ export function errorHandler(logger: Logger): ErrorHandler<AuthEnv> {
       const info: SignInErrorInfo = { code, status, title: 'Sign-in problem', message: err.message, retryUrl: '/auth/login' };
       if (isApi(c)) return c.json({ error: { code, message: err.message } }, status as 400);
       return c.html(<SignInErrorPage error={info} />, status as 400);
+    }
+    const own = ownFailure(err);
+    if (own) {
+      // Our store or disk failed: a 503 that says so and when to retry, not the bug page.
+      const info = describeError(own.code);
+      logger.error({ ...errorSummary(own), method: c.req.method, path: c.req.path }, 'request failed: our store is unavailable');
+      c.header('Retry-After', String(info.retryAfterSeconds ?? 60));
+      if (isApi(c)) return c.json({ error: { code: own.code, message: info.message } }, 503);
+      return c.html(<UnavailablePage title="Temporarily unavailable" message="This page is temporarily unavailable; try again in a minute. The problem is on our side." code={own.code} retryUrl={c.req.method === 'GET' ? c.req.path : null} auth={auth} />, 503);
     }
     logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, method: c.req.method, path: c.req.path }, 'unhandled error');
     if (isApi(c)) return c.json({ error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' } }, 500);

@@ -24,6 +24,8 @@ const PATHS = [
   '/admin/users/%2e%2e',
   '/admin/users/new',
   '/admin/users/00uviewer00gatehouse/deactivate',
+  '/admin/users/00uviewer00gatehouse/suspend',
+  '/admin/users/%3Cscript%3E/suspend',
   '/admin/users/00uviewer00gatehouse/sessions/revoke',
   '/admin/users/00uviewer00gatehouse/groups/00gviewer00gatehouse/remove',
   '/admin/health?x=1',

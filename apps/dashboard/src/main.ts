@@ -24,8 +24,20 @@ async function main(): Promise<void> {
   const running = await startDashboard({ config, logger });
   logger.info(`Gatehouse dashboard: ${config.appBaseUrl} (listening on ${running.url})`);
 
+  let stopping = false;
   const stop = (signal: string) => {
-    logger.info({ signal }, 'stopping');
+    if (stopping) {
+      // A second signal (a second Ctrl-C): the operator does not want to wait for the drain.
+      logger.warn({ signal }, 'second signal: exiting without finishing the drain');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, inFlight: running.inFlight }, 'stopping: draining requests in flight');
+    // Last resort should closing the stores hang: exit shortly after the drain budget.
+    setTimeout(() => {
+      logger.error('stop did not finish within SHUTDOWN_TIMEOUT + 5 s; exiting');
+      process.exit(1);
+    }, (config.shutdown.timeoutSeconds + 5) * 1000).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -34,8 +46,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -81,15 +81,14 @@ describe('sessions across two regions (PostgreSQL primary + streaming replicas)'
   const page = (region: number, cookie: string) => fetch(`${regions[region]!.url}/profile`, { redirect: 'manual', headers: { cookie } });
   const readyz = async (region: number) => {
     const response = await fetch(`${regions[region]!.url}/readyz`);
-    return { status: response.status, body: await response.json() as { status: string; checks: Record<string, string> } };
+    return { status: response.status, body: await response.json() as { status: string; checks: Record<string, string>; reasons?: Record<string, string>; sessionServers: { primary: string; replica: string; mode: string } } };
   };
   const replay = (region: number, action: 'pause' | 'resume') => holdReplay(replicas[region]!.url, action === 'pause', primary.url);
 
   test('readiness names the primary and the replica', async () => {
     const { status, body } = await readyz(0);
     assert.equal(status, 200);
-    assert.equal(body.checks.sessionPrimary, 'ok');
-    assert.equal(body.checks.sessionMode, 'read-write');
+    assert.deepEqual(body.sessionServers, { primary: 'ok', replica: 'ok', mode: 'read-write' });
   });
 
   test('a sign-in in one region is honoured in the other while that region’s replica lags (the miss is asked of the primary)', async () => {
@@ -129,8 +128,10 @@ describe('sessions across two regions (PostgreSQL primary + streaming replicas)'
       const ready = await readyz(1);
       assert.equal(ready.status, 200);
       assert.equal(ready.body.status, 'degraded');
-      assert.equal(ready.body.checks.sessionPrimary, 'failing');
-      assert.equal(ready.body.checks.sessionMode, 'read-only');
+      assert.equal(ready.body.checks.sessionStore, 'degraded');
+      assert.equal(ready.body.reasons?.sessionStore, 'primary_unreachable_read_only');
+      assert.equal(ready.body.sessionServers.primary, 'failing');
+      assert.equal(ready.body.sessionServers.mode, 'read-only');
       const login = await fetch(`${regions[1]!.url}/auth/login?returnTo=/dashboards`, { redirect: 'manual' });
       assert.equal(login.status, 503, 'a new sign-in is told to retry');
       assert.equal(login.headers.get('retry-after'), '60');
@@ -139,7 +140,7 @@ describe('sessions across two regions (PostgreSQL primary + streaming replicas)'
     } finally {
       await primary.resume();
     }
-    await eventually('region 1 is read-write again', async () => (await readyz(1)).body.checks.sessionMode === 'read-write');
+    await eventually('region 1 is read-write again', async () => (await readyz(1)).body.sessionServers.mode === 'read-write');
     assert.equal((await page(1, cookie)).status, 200);
     const fresh = await signIn(1);
     assert.equal((await page(0, fresh)).status, 200);

@@ -3,23 +3,26 @@
  * reverse order. Used by `main.ts` (standalone), `scripts/start.ts` (`npm start`) and tests.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createAuth } from '@gatehouse/auth';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
+import { SpoolingAuditLog } from '@gatehouse/auth/stores/audit-spool';
 import type { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { aggregateAnonymousRepeats, type AggregatingAuditLog } from './audit-aggregate.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import type { AuthEnv } from './auth.ts';
 import type { AppDeps, RateLimitOptions } from './deps.ts';
+import { DrainController, type DrainReport } from './drain.ts';
 import { OktaDirectory } from './okta/directory.ts';
+import { createMetrics, type AppMetrics } from './routes/ops/metrics.ts';
+import { openStores, schedulePurge, type OpenStores, type OpenStoresOptions } from './stores.ts';
+import { renderRestarting, renderSignInError } from './views/status-pages.tsx';
 import { createLiveHub, type LiveHubOptions } from './routes/live/hub.ts';
 import { registerLiveMetrics } from './routes/live/metrics.ts';
 import { discoverApps } from './project/discover.ts';
 import { appRoles } from './project/mount.tsx';
-import { createMetrics } from './routes/ops/metrics.ts';
-import { openStores, schedulePurge, type OpenStores } from './stores.ts';
-import { renderSignInError } from './views/status-pages.tsx';
 
 /** Overrides for {@link startDashboard}; everything defaults to the configuration. */
 export interface StartDashboardOptions {
@@ -36,6 +39,8 @@ export interface StartDashboardOptions {
   metricsPort?: number | null;
   /** The project's other apps, mounted at `/apps/<name>/`; default: discovered from the workspaces (`project/discover.ts`). */
   apps?: AppDeps['apps'];
+  /** Per-backend store options (tests: a PostgreSQL schema or Redis key prefix of their own). */
+  storeOptions?: Pick<OpenStoresOptions, 'postgres' | 'redis'>;
 }
 
 /** A listening dashboard. */
@@ -44,8 +49,15 @@ export interface RunningDashboard {
   url: string;
   /** Where `/metrics` is served on its own port (`null` when METRICS_TOKEN keeps it on the app port). */
   metricsUrl: string | null;
-  /** Stops the session purge and the server (dropping keep-alive connections), then closes the stores; idempotent. */
+  /**
+   * Drains and stops: readiness 503 at once, the listener closes (after `SHUTDOWN_DELAY`), every
+   * request already received is answered (`Connection: close`), idle keep-alive connections close,
+   * and what still runs at `SHUTDOWN_TIMEOUT` gets a retryable 503; then the stores close.
+   * Idempotent: every call returns the same promise.
+   */
   close(): Promise<void>;
+  /** Requests received and not yet answered (for tests and the stop log). */
+  readonly inFlight: number;
 }
 
 /**
@@ -55,19 +67,48 @@ export interface RunningDashboard {
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  // Bound once the app is assembled; store failures before that only reach the log.
+  let metrics: AppMetrics | undefined;
+  const openedAt: Record<string, number> = {};
   const stores = await openStores(config, {
+    ...options.storeOptions,
     // Name and code only: a driver's message may quote the connection URL.
     onBusError: (err: Error) => logger.warn({ error: err.name, code: (err as { code?: unknown }).code }, 'session-event bus connection lost; reconnecting'),
+    onStoreFailure: (store, cause) => metrics?.countStoreFailure(store, cause),
+    onBreakerChange: (store, state) => {
+      metrics?.setBreakerState(store, state);
+      if (state === 'open') {
+        openedAt[store] ??= Date.now();
+        logger.error({ store, cooldownMs: config.store.breakerCooldownMs }, 'store circuit breaker open: calls fail fast until a trial call succeeds');
+      } else if (state === 'closed') {
+        // How long the store was out, as this instance saw it: the measured recovery.
+        const outageMs = openedAt[store] === undefined ? null : Date.now() - openedAt[store];
+        delete openedAt[store];
+        logger.warn({ store, outageMs }, 'store circuit breaker closed: the store answers again');
+      } else logger.warn({ store }, 'store circuit breaker half-open: trying one call');
+    },
   });
   try {
-    const { app, deps } = await assembleApp(config, stores, {
+    const drain = new DrainController(renderRestarting);
+    const auditSpool = await SpoolingAuditLog.open(stores.audit, {
+      path: join(resolve(config.dataDir), 'audit-spool.jsonl'),
+      maxBytes: config.auditSpool.maxBytes,
+      retryMs: config.auditSpool.retryMs,
+      logger: logger.child({ component: 'audit-spool' }),
+      onLost: (count) => metrics?.countAuditLost(count),
+    });
+    const { app, deps } = await assembleApp(config, { ...stores, audit: auditSpool }, {
       logger,
       directory: OktaDirectory.fromConfig(config, logger),
       authRateLimit: options.authRateLimit ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 },
       apps: options.apps ?? await discoverApps(),
+      drain,
+      auditSpool,
     });
+    metrics = deps.metrics;
+    metrics.observeAuditSpool(() => auditSpool.status());
     const port = options.port ?? config.port;
-    const server = await listen(app.fetch, port, options.hostname);
+    const server = await listen(drain.wrap(app.fetch), port, options.hostname);
     const address = server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://localhost:${boundPort}`;
@@ -83,20 +124,28 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     return {
       url,
       metricsUrl: metricsServer?.url ?? null,
+      get inFlight() {
+        return drain.inFlight;
+      },
       close() {
         closing ??= (async () => {
           stopPurge();
-          // Open live streams would hold server.close() forever; browsers reconnect elsewhere.
+          // Open live streams would hold the drain open until its deadline; browsers reconnect elsewhere.
           await deps.live.closeAll();
-          await metricsServer?.close();
+          const { timeoutSeconds, delaySeconds } = config.shutdown;
+          logger.info({ inFlight: drain.inFlight, timeoutSeconds, delaySeconds }, 'draining: readiness is 503, finishing requests in flight');
+          const report: DrainReport = await drain.drain(server, { timeoutMs: timeoutSeconds * 1000, delayMs: delaySeconds * 1000 });
+          if (report.interrupted > 0) logger.warn(report, 'drain deadline reached: requests still running were answered 503 (retryable)');
+          // After the last request: their audit events are in, then the aggregated repeats are written.
           await (deps.audit as Partial<AggregatingAuditLog>).flush?.();
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            // Keep-alive connections would hold close() open until they time out.
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          });
+          await metricsServer?.close();
+          // Last chance to write what the spool holds; what the store still refuses waits in the file for the next start.
+          await auditSpool.flush().catch(() => {});
+          const spooled = auditSpool.status();
+          if (spooled.pending > 0) logger.warn({ pending: spooled.pending }, 'audit events still spooled at stop: written at the next start');
+          await auditSpool.close();
           await stores.close();
-          logger.info('dashboard stopped');
+          logger.info({ drainMs: report.ms }, 'dashboard stopped');
         })();
         return closing;
       },
@@ -115,7 +164,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'apps'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool' | 'apps'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
   const { live: liveTimings, ...appOptions } = options;
   const metrics = createMetrics(stores.sessions);
@@ -131,6 +180,7 @@ export async function assembleApp(
     sessions: stores.sessions,
     audit,
     events: stores.events,
+    directory: options.directory ? { userGroups: (id) => options.directory!.allUserGroupNames(id) } : null,
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
     roles: appRoles(options.apps ?? []),

@@ -9,8 +9,14 @@ import { type AuthLogger, createAudit, requestFields, silentLogger } from './aud
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
+import { createLifecycle, type Lifecycle, type UserDirectory } from './lifecycle/effects.ts';
+import { createEventHookHandler } from './lifecycle/event-hook.ts';
+import { createGlobalTokenRevocationHandler } from './lifecycle/global-token-revocation.ts';
+import { createBackchannelLogoutHandler } from './lifecycle/backchannel-logout.ts';
+import { createRevalidator } from './lifecycle/revalidate.ts';
+import * as oidc from 'openid-client';
 import { handleCallback } from './oidc/callback.ts';
-import { createOidcClient } from './oidc/client.ts';
+import { createOidcClient, type IdpProbeResult } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
 import { renderErrorPage } from './oidc/error-page.ts';
 import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
@@ -52,6 +58,11 @@ export interface AuthDeps {
   events?: SessionEventBus;
   /** The roles the project's apps add to the one RBAC table (their groups from `GATEHOUSE_ROLE_*_GROUPS`). */
   roles?: AppRoleDefinitions;
+  /**
+   * Reads a user's groups at the IdP (Okta's Management API), to re-role sessions when Okta says a
+   * membership changed. Without it such a change ends the user's sessions instead (fail closed).
+   */
+  directory?: UserDirectory | null;
 }
 
 /** The auth core an app mounts (see `@gatehouse/auth/hono` for the Hono adapter). */
@@ -62,6 +73,14 @@ export interface Auth {
   readonly events: SessionEventBus;
   /** The one roles → permissions table, with the Okta groups granting each role: core and app roles. */
   readonly rbac: RoleTable;
+  /** What Okta's changes (and the admin panel's) do to open sessions: end them, or re-role them. */
+  readonly lifecycle: Lifecycle;
+  /** `GET`/`POST /hooks/okta` (Okta Event Hooks); 404 unless `OKTA_EVENT_HOOK_SECRET` is set. */
+  eventHook(request: Request): Promise<Response>;
+  /** `POST /auth/global-token-revocation` (Okta Universal Logout). */
+  globalTokenRevocation(request: Request): Promise<Response>;
+  /** `POST /auth/backchannel-logout` (OIDC Back-Channel Logout 1.0). */
+  backchannelLogout(request: Request): Promise<Response>;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
   /** `GET /auth/login` */
@@ -86,8 +105,10 @@ export interface Auth {
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** `/auth/login?…` that sends the user back through the IdP for a fresh (and optionally MFA) sign-in. */
   stepUpUrl(returnTo: string, options?: { maxAgeSeconds?: number; mfa?: boolean | 'if-enrolled' }): string;
-  /** Whether the IdP's discovery document is reachable (readiness). */
+  /** Whether the IdP's discovery has succeeded (attempting it now if needed, respecting the backoff). */
   ready(): Promise<boolean>;
+  /** Whether the IdP answers right now, from the cheap cached probe (`/readyz`; `/auth/login` checks it too). */
+  idpStatus(): Promise<IdpProbeResult>;
   /** Records an audit event through the same best-effort sink (used by the adapters' guards). */
   audit(event: Parameters<AuditSink['record']>[0]): Promise<void>;
 }
@@ -157,8 +178,24 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     now,
     renderError: deps.renderError ?? renderErrorPage,
     rbac,
+    directory: deps.directory ?? null,
   };
   const refresher = createRefresher(ctx);
+  const lifecycle = createLifecycle({
+    config,
+    sessions,
+    store: deps.sessions,
+    audit,
+    logger,
+    directory: deps.directory ?? null,
+    rbac,
+    now,
+    revokeRefreshToken: async (token) => oidc.tokenRevocation(await client.configuration(), token, { token_type_hint: 'refresh_token' }),
+  });
+  const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
+  const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, store: deps.sessions, audit, fetch: client.fetch });
+  const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, store: deps.sessions, audit });
+  const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, store: deps.sessions, audit, logger, now });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request, options: { touch?: boolean } = {}): Promise<AuthState> {
@@ -166,7 +203,9 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       const session = await sessions.validate(cookie.read(request), options);
       if (!session) return anonymous();
       const fresh = refresher.isDue(session) ? await refresher.ensureFreshTokens(session) : session;
-      return fresh ? stateFromSession(fresh, rbac) : anonymous();
+      // Past SESSION_REVALIDATE_SECONDS the identity is checked at the IdP before answering.
+      const checked = fresh ? await revalidator.check(fresh) : null;
+      return checked ? stateFromSession(checked, rbac) : anonymous();
     } catch (err) {
       // A store outage must not sign anyone in; it shows as "not signed in", logged loudly.
       logger.error({ step: 'authenticate', ...errorSummary(err) }, 'session lookup failed');
@@ -209,6 +248,10 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     rbac,
     sessions,
     events,
+    lifecycle,
+    eventHook,
+    globalTokenRevocation,
+    backchannelLogout,
     now,
     login: (request) => handleLogin(ctx, request),
     callback: (request) => handleCallback(ctx, request),
@@ -227,6 +270,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       return `/auth/login?${query.toString()}`;
     },
     ready: () => client.ready(),
+    idpStatus: () => client.probe(),
     audit: (event) => audit.emit(event),
   };
 }

@@ -30,16 +30,22 @@ export type AuthErrorCode =
   | 'AUTH_USER_INACTIVE'
   | 'AUTH_BAD_REQUEST'
   | 'AUTH_METHOD_NOT_ALLOWED'
-  | 'AUTH_STORE_UNAVAILABLE';
+  | 'AUTH_STORE_UNAVAILABLE'
+  | 'AUTH_DISK_FULL';
 
-/** The 4xx (or, for an unreachable IdP only, 503) status each code maps to. */
+/** The 4xx (or, for an unreachable IdP or our own store or disk, 503) status each code maps to. */
 export type AuthErrorStatus = 400 | 401 | 403 | 405 | 503;
 
 interface CodeInfo {
   status: AuthErrorStatus;
   title: string;
   message: string;
+  /** `Retry-After` of a 503: when trying again is worth it. */
+  retryAfterSeconds?: number;
 }
+
+// What a user sees when our side fails: not their fault, not Okta's, and it passes.
+const OUR_SIDE = { status: 503, title: 'Sign-in is temporarily unavailable', message: 'Sign-in is temporarily unavailable; try again in a minute. The problem is on our side, not with your account or with Okta.', retryAfterSeconds: 60 } as const;
 
 const CODES: Record<AuthErrorCode, CodeInfo> = {
   AUTH_STATE_MISMATCH: { status: 400, title: 'Sign-in could not be completed', message: 'The sign-in response did not match a sign-in started here. Please start again.' },
@@ -47,12 +53,12 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   AUTH_TRANSACTION_NOT_FOUND: { status: 400, title: 'Sign-in link already used', message: 'This sign-in response was already used or is unknown. Please start again.' },
   AUTH_BROWSER_MISMATCH: { status: 400, title: 'Sign-in started in another browser', message: 'This sign-in was started in a different browser, or its cookie was blocked. Please start again in this browser.' },
   AUTH_IDP_ERROR: { status: 400, title: 'The identity provider refused the sign-in', message: 'Okta returned an error instead of signing you in.' },
-  AUTH_IDP_UNAVAILABLE: { status: 503, title: 'The identity provider is unreachable', message: 'Gatehouse cannot reach Okta right now. Please try again in a moment.' },
+  AUTH_IDP_UNAVAILABLE: { status: 503, title: 'Okta is unreachable right now', message: 'Gatehouse cannot reach Okta right now. Please try again in a moment.', retryAfterSeconds: 30 },
   AUTH_ISSUER_MISMATCH: { status: 400, title: 'Sign-in could not be completed', message: 'The sign-in response came from an unexpected identity provider.' },
   AUTH_ID_TOKEN_INVALID: { status: 400, title: 'Sign-in could not be completed', message: 'The identity token from Okta failed validation.' },
   AUTH_NONCE_MISMATCH: { status: 400, title: 'Sign-in could not be completed', message: 'The identity token does not belong to this sign-in. Please start again.' },
   AUTH_TOKEN_EXCHANGE_FAILED: { status: 400, title: 'Sign-in could not be completed', message: 'Okta did not accept the sign-in code. Please start again.' },
-  AUTH_DISCOVERY_FAILED: { status: 503, title: 'The identity provider is unreachable', message: 'Gatehouse cannot load the Okta configuration right now. Please try again in a moment.' },
+  AUTH_DISCOVERY_FAILED: { status: 503, title: 'Okta is unreachable right now', message: 'Gatehouse cannot load the Okta configuration right now. Please try again in a moment.', retryAfterSeconds: 30 },
   AUTH_REFRESH_FAILED: { status: 401, title: 'Your session has ended', message: 'Okta no longer accepts this session. Please sign in again.' },
   AUTH_SESSION_EXPIRED: { status: 401, title: 'Your session has ended', message: 'Please sign in again.' },
   AUTH_UNAUTHENTICATED: { status: 401, title: 'Sign-in required', message: 'Please sign in to continue.' },
@@ -64,8 +70,52 @@ const CODES: Record<AuthErrorCode, CodeInfo> = {
   AUTH_USER_INACTIVE: { status: 403, title: 'Account not active', message: 'Your Okta account is not active.' },
   AUTH_BAD_REQUEST: { status: 400, title: 'Bad request', message: 'The request had invalid parameters.' },
   AUTH_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', message: 'Signing out needs a POST from the sign-out button, so that other sites cannot sign you out.' },
-  AUTH_STORE_UNAVAILABLE: { status: 503, title: 'Sign-in is temporarily unavailable', message: 'Gatehouse cannot record new sign-ins right now (its session store is unavailable here); you stay signed in where you already are. Please try again in a minute. The problem is on our side, not with your account.' },
+  AUTH_STORE_UNAVAILABLE: OUR_SIDE,
+  AUTH_DISK_FULL: OUR_SIDE,
 };
+
+/** Why a store call failed, as metrics, logs and audit reasons name it. */
+export type StoreFailureCause =
+  | 'store_timeout'
+  | 'store_circuit_open'
+  | 'store_unreachable'
+  | 'store_busy'
+  | 'store_error'
+  | 'disk_full'
+  | 'disk_read_only'
+  | 'disk_error';
+
+/**
+ * A session store, transaction store or audit log did not do what was asked: our failure, never
+ * the user's or the IdP's. Thrown by the store guard (`stores/guard.ts`), which classifies the
+ * driver's error into `reason`; `cause` keeps that error.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly reason: StoreFailureCause;
+  /** Which store (`sessions`, `audit`). */
+  readonly store: string;
+
+  constructor(reason: StoreFailureCause, options: { cause?: unknown; store?: string } = {}) {
+    super(`The ${options.store ?? 'data'} store is unavailable (${reason})`, { cause: options.cause });
+    this.reason = reason;
+    this.store = options.store ?? 'data';
+  }
+}
+
+/**
+ * The {@link AuthError} for a failure of our own stores or disk (`AUTH_DISK_FULL`,
+ * `AUTH_STORE_UNAVAILABLE`, reason = the cause), or `null` when `err` is something else.
+ */
+export function ownFailure(err: unknown): AuthError | null {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StoreUnavailableError) {
+      const disk = e.reason === 'disk_full' || e.reason === 'disk_read_only' || e.reason === 'disk_error';
+      return new AuthError(disk ? 'AUTH_DISK_FULL' : 'AUTH_STORE_UNAVAILABLE', { cause: e, reason: e.reason });
+    }
+  }
+  return null;
+}
 
 /** Options of {@link AuthError}. */
 export interface AuthErrorOptions {
@@ -149,6 +199,8 @@ function innerMessage(err: oidc.ClientError): string {
  */
 export function toAuthError(err: unknown, stage: OidcStage): AuthError {
   if (err instanceof AuthError) return err;
+  const own = ownFailure(err);
+  if (own) return own;
   if (isNetworkFailure(err) || isServerFailure(err)) {
     return new AuthError(stage === 'discovery' ? 'AUTH_DISCOVERY_FAILED' : 'AUTH_IDP_UNAVAILABLE', { cause: err });
   }
@@ -221,12 +273,35 @@ function idpErrorDetail(error: unknown, description: unknown): string {
   return `${code}${text}`;
 }
 
-/** A one-line, secret-free summary of an error for logs (name, code, library code). */
+// Error codes are short upper-case tokens (ECONNRESET, UND_ERR_SOCKET, OAUTH_TIMEOUT, 57014):
+// anything else is not a code and is left out, so no message text can carry a secret into a log.
+const CODE_SHAPE = /^[A-Z0-9_]{2,40}$/;
+
+/** The innermost code in `err`'s cause chain (the socket's `ECONNRESET` under a `fetch failed`). */
+function rootCode(err: unknown): string | null {
+  let found: string | null = null;
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    // Our own code is reported as `code`; this is about what lies beneath it.
+    if (e instanceof AuthError) continue;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CODE_SHAPE.test(code)) found = code;
+  }
+  return found;
+}
+
+/**
+ * A one-line, secret-free summary of an error for logs: its code and reason, the library's error
+ * name and code, and the innermost cause's code (`causeCode`: `ECONNRESET`, `UND_ERR_SOCKET`, …)
+ * that says what the network or the disk did.
+ */
 export function errorSummary(err: unknown): Record<string, string> {
+  const causeCode = rootCode(err);
+  const deepest: Record<string, string> = causeCode ? { causeCode } : {};
   if (err instanceof AuthError) {
     const cause = err.cause as { name?: unknown; code?: unknown } | undefined;
-    return { code: err.code, reason: err.reason, ...(typeof cause?.code === 'string' ? { libraryCode: cause.code } : {}), ...(typeof cause?.name === 'string' ? { libraryError: cause.name } : {}) };
+    return { code: err.code, reason: err.reason, ...(typeof cause?.code === 'string' ? { libraryCode: cause.code } : {}), ...(typeof cause?.name === 'string' ? { libraryError: cause.name } : {}), ...deepest };
   }
-  if (err instanceof Error) return { error: err.name };
+  if (err instanceof StoreUnavailableError) return { error: err.name, reason: err.reason, store: err.store, ...deepest };
+  if (err instanceof Error) return { error: err.name, ...deepest };
   return { error: typeof err };
 }

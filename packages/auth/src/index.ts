@@ -4,9 +4,10 @@
  * adapter: `@gatehouse/auth/hono`; stores: `@gatehouse/auth/stores/*`.
  */
 export { ANONYMOUS, createAuth, stateFromSession, type Auth, type AuthDeps, type AuthState } from './auth.ts';
-export { AuthError, describeError, isAuthErrorCode, type AuthErrorCode, type AuthErrorStatus } from './errors.ts';
-export { resolveClientAddress, setClientAddress, type AuthLogger } from './audit.ts';
+export { AuthError, describeError, errorSummary, isAuthErrorCode, ownFailure, StoreUnavailableError, type AuthErrorCode, type AuthErrorStatus, type StoreFailureCause } from './errors.ts';
+export { clientNetwork, resolveClientAddress, setClientAddress, type AuthLogger } from './audit.ts';
 export { bearerChallenge, type AccessTokenClaims, type BearerVerifierOptions } from './bearer.ts';
+export type { IdpProbeResult } from './oidc/client.ts';
 export type { ErrorPageInput, RenderError } from './oidc/context.ts';
 export { escapeHtml, renderErrorJson, renderErrorPage } from './oidc/error-page.ts';
 export { MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';

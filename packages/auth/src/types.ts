@@ -139,7 +139,9 @@ export type AuditEventType =
   | 'access.denied'
   | 'stepup.required'
   | 'admin.action'
-  | 'role.granted';
+  | 'role.granted'
+  /** Okta (Event Hook, Universal Logout, back-channel logout) or the admin panel ended or re-roled a user's sessions. */
+  | 'lifecycle.event';
 
 /** One audit record as emitted by the auth core or the app; must never carry a secret, token or cookie value. */
 export interface AuditEvent {

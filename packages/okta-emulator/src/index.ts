@@ -5,6 +5,7 @@
  */
 export { startEmulator, type Emulator, type EmulatorLogger, type EmulatorOptions } from './server.ts';
 export { demoBanner } from './banner.ts';
+export type { SubjectFormat } from './logout/universal-logout.ts';
 export {
   DEMO_API_TOKEN,
   DEMO_CLIENT_ID,
@@ -16,6 +17,7 @@ export {
   type DemoUser,
 } from './directory/demo.ts';
 export { Directory } from './directory/directory.ts';
+export { EVENT_HOOK_EVENT_TYPES } from './directory/events.ts';
 export { DEFAULT_SEED_PATH, loadSeed } from './directory/seed.ts';
 export type {
   AuthorizationServerSettings,

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type Provider from 'oidc-provider';
 import { Directory } from './directory/directory.ts';
+import { sendUniversalLogout, type SubjectFormat, type UniversalLogoutEndpoint } from './logout/universal-logout.ts';
 import { loadSeed } from './directory/seed.ts';
 import type { DirectorySeed } from './directory/types.ts';
 import { startEventHooks } from './hooks/delivery.ts';
@@ -64,6 +65,13 @@ export interface Emulator {
    * app listens on a port chosen at run time. Redirect URIs are still matched exactly, as Okta does.
    */
   addRedirectUris(clientId: string, uris: { redirectUris?: string[]; postLogoutRedirectUris?: string[] }): void;
+  /**
+   * Registers an app's logout endpoints for this run only (not persisted), as set in Okta's Admin
+   * Console: OIDC Back-Channel Logout 1.0 (`backchannelLogoutUri`; ID tokens then carry `sid`) and
+   * Universal Logout (`universalLogout`: sent when an admin clears the user's sessions through
+   * `DELETE /api/v1/users/{id}/sessions`).
+   */
+  setLogoutEndpoints(clientId: string, endpoints: { backchannelLogoutUri?: string; universalLogout?: { uri: string; subjectFormat: SubjectFormat } }): void;
   /** Publishes a new signing key (older keys stay in the JWKS for the grace period). */
   rotateKeys(): Promise<void>;
   /** Stops serving and closes every resource (hooks, HTTP server, SQLite). */
@@ -143,12 +151,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const currentPublicJwks = () => published;
 
   const addedUris = new Map<string, { redirectUris: string[]; postLogoutRedirectUris: string[] }>();
+  const backchannelUris = new Map<string, string>();
+  const universalLogout = new Map<string, UniversalLogoutEndpoint>();
   const apps = () =>
     directory.listApps().map((app) => {
       const added = addedUris.get(app.clientId);
-      return added
+      const backchannel = backchannelUris.get(app.clientId);
+      const withUris = added
         ? { ...app, redirectUris: [...app.redirectUris, ...added.redirectUris], postLogoutRedirectUris: [...app.postLogoutRedirectUris, ...added.postLogoutRedirectUris] }
         : app;
+      return backchannel ? { ...withUris, backchannelLogoutUri: backchannel } : withUris;
     });
 
   let providers: { default: Provider; org: Provider; defaultListener: Listener; orgListener: Listener };
@@ -196,7 +208,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // overrideGlobalObjects: false keeps Node's own Request/Response for everything else in the process.
   const listenerOptions = { overrideGlobalObjects: false };
   const management = getRequestListener(
-    createManagementApp(directory, { orgUrl: url, verifyOrgAccessToken, eventHookHosts: options.eventHookHosts ?? [], logError: (message) => logger.error(message) }).fetch,
+    createManagementApp(directory, {
+      orgUrl: url,
+      verifyOrgAccessToken,
+      eventHookHosts: options.eventHookHosts ?? [],
+      logError: (message) => logger.error(message),
+      onClearSessions: async (user) => {
+        const endpoints = [...universalLogout.values()];
+        if (endpoints.length === 0) return;
+        const signingKey = keys.keys[0]!.jwk;
+        for (const result of await sendUniversalLogout(user, endpoints, { orgUrl: url, signingKey })) {
+          if (result.status !== 204) logger.warn(`universal logout to ${result.clientId} answered ${result.status || 'nothing'}`);
+        }
+      },
+    }).fetch,
     listenerOptions,
   );
   const signIn = getRequestListener(
@@ -269,6 +294,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       current.redirectUris.push(...(uris.redirectUris ?? []));
       current.postLogoutRedirectUris.push(...(uris.postLogoutRedirectUris ?? []));
       addedUris.set(clientId, current);
+      build();
+    },
+    setLogoutEndpoints(clientId, endpoints) {
+      if (!directory.getApp(clientId)) throw new TypeError(`setLogoutEndpoints: no app with client id ${clientId}`);
+      for (const uri of [endpoints.backchannelLogoutUri, endpoints.universalLogout?.uri]) {
+        if (uri !== undefined && !URL.canParse(uri)) throw new TypeError(`setLogoutEndpoints: ${uri} is not an absolute URI`);
+      }
+      if (endpoints.backchannelLogoutUri) backchannelUris.set(clientId, endpoints.backchannelLogoutUri);
+      if (endpoints.universalLogout) universalLogout.set(clientId, { clientId, ...endpoints.universalLogout });
       build();
     },
     async rotateKeys() {

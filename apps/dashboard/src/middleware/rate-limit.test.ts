@@ -5,7 +5,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { CookieJar, completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../testing/harness.ts';
-import { clientKey } from './rate-limit.tsx';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import type { LimitCounters } from '@gatehouse/auth/stores/counters';
+import { clientKey, failOpen } from './rate-limit.tsx';
 
 const from = (address: string, cookie?: string) => ({ headers: { 'X-Forwarded-For': address }, ...(cookie ? { cookie } : {}) });
 
@@ -73,6 +76,8 @@ describe('sign-in limits (app + emulator)', () => {
     const limited = await h.request('/auth/callback?code=x&state=forged', from('192.0.2.10'));
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    const [refusal] = await h.deps.audit.query({ type: 'access.denied', limit: 1 });
+    assert.deepEqual([refusal?.reason, refusal?.ip, refusal?.detail?.limit], ['rate_limited', '192.0.2.0/24', 'callback']);
     // The same network, a real sign-in: not limited.
     assert.equal((await signIn('192.0.2.10', new CookieJar())).status, 302);
     // Another client is not affected.
@@ -92,16 +97,22 @@ describe('sign-in limits (app + emulator)', () => {
     assert.equal((await h.request('/auth/callback?state=x', from('198.51.100.99'))).status, 429, 'a port is not a new client');
   });
 
-  test('bad bearer tokens are limited like failed callbacks, and stop being audited once limited', async () => {
+  test('bad bearer tokens are limited like failed callbacks; refusals are audited once per client and minute', async () => {
     const limit = h.config.rateLimit.authPerMinute;
     const bad = (address: string) => h.request('/api/me', { headers: { 'X-Forwarded-For': address, authorization: 'Bearer not.a.token' } });
-    for (let i = 0; i < limit; i++) assert.equal((await bad('192.0.2.50')).status, 401);
+    for (let i = 0; i < limit; i++) assert.equal((await bad('198.18.0.50')).status, 401);
     const rows = (await h.deps.audit.query({ type: 'access.denied', limit: 1000 })).length;
-    const limited = await bad('192.0.2.50');
+    const limited = await bad('198.18.0.50');
     assert.equal(limited.status, 429);
     assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'RATE_LIMITED');
-    assert.equal((await h.deps.audit.query({ type: 'access.denied', limit: 1000 })).length, rows);
-    assert.equal((await bad('192.0.2.51')).status, 401);
+    for (let i = 0; i < 50; i++) assert.equal((await bad('198.18.0.50')).status, 429);
+    // One audit row says the client was refused; the 50 refusals after it are folded into its count.
+    const after = await h.deps.audit.query({ type: 'access.denied', limit: 1000 });
+    assert.equal(after.length, rows + 1);
+    assert.equal(after[0]?.reason, 'rate_limited');
+    assert.equal(after[0]?.ip, '198.18.0.0/24');
+    assert.equal(after[0]?.detail?.limit, 'bearer');
+    assert.equal((await bad('198.18.1.51')).status, 401);
   });
 });
 
@@ -114,5 +125,27 @@ describe('client keys', () => {
     assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
     assert.equal(clientKey('::1'), '0:0:0:0::/64');
     assert.equal(clientKey(null), 'unknown');
+  });
+});
+
+describe('failOpen', () => {
+  test('counters that cannot be reached limit nobody (rather than a 500 for everyone), with one warning', async () => {
+    const down = new Error('connect ECONNREFUSED');
+    const broken: LimitCounters = {
+      hit: () => Promise.reject(down),
+      peek: () => Promise.reject(down),
+      addPending: () => Promise.reject(down),
+      takePending: () => Promise.reject(down),
+      pendingCount: () => Promise.reject(down),
+    };
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+    const counters = failOpen(broken, logger);
+    assert.equal((await counters.peek('failed:x', 60_000, 1000)).count, 0);
+    assert.equal((await counters.hit('failed:x', 60_000, 1000)).count, 0);
+    assert.deepEqual(await counters.addPending('x', 's', 1000, { perClient: 1, total: 1, ttlMs: 1 }), []);
+    assert.equal(await counters.takePending('s'), false);
+    assert.equal(lines.length, 1);
+    assert.doesNotMatch(lines[0]!, /ECONNREFUSED/, 'the error name only');
   });
 });

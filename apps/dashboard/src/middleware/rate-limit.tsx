@@ -12,10 +12,11 @@
  * Counters are shared by every instance through Redis when REDIS_URL is set.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { clientNetwork, setClientAddress } from '@gatehouse/auth';
 import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Logger } from 'pino';
-import type { GatehouseConfig, TransactionStore } from '../auth.ts';
+import type { AuditEvent, GatehouseConfig, TransactionStore } from '../auth.ts';
 import type { RateLimitOptions } from '../deps.ts';
 import { TooManyRequestsPage } from '../views/status-pages.tsx';
 
@@ -56,6 +57,18 @@ export interface AuthLimitDeps {
   failures?: RateLimitOptions;
   /** Called with each limited request (for the metric). */
   onLimited?: (what: 'callback' | 'login' | 'bearer') => void;
+  /** Where a refusal is recorded (`access.denied`, reason `rate_limited`); repeats are aggregated by the audit log. */
+  audit?: (event: AuditEvent) => Promise<void>;
+}
+
+/** Counts and records one refused request. */
+async function refused(deps: AuthLimitDeps, c: Context, address: string | null, what: 'callback' | 'login' | 'bearer'): Promise<void> {
+  deps.onLimited?.(what);
+  if (!deps.audit) return;
+  // The network (/24, /48), as every audit entry summarises it, not the address.
+  setClientAddress(c.req.raw, address);
+  const network = clientNetwork(c.req.raw);
+  await deps.audit({ type: 'access.denied', result: 'failure', reason: 'rate_limited', ...(network ? { ip: network } : {}), detail: { limit: what } });
 }
 
 function retryAfterSeconds(resetAt: number): number {
@@ -74,28 +87,56 @@ function stateOf(location: string | null): string | null {
   return URL.parse(location)?.searchParams.get('state') ?? null;
 }
 
+/**
+ * `counters` that fail open: while they cannot be reached (Redis down) nobody is limited, rather
+ * than everybody getting a 500; a warning is logged at most once a minute.
+ */
+export function failOpen(counters: LimitCounters, logger: Logger): LimitCounters {
+  let warnedAt = 0;
+  const guard = async <T,>(work: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (Date.now() - warnedAt > 60_000) {
+        warnedAt = Date.now();
+        logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'sign-in limit counters unavailable: not limiting until they answer');
+      }
+      return fallback;
+    }
+  };
+  return {
+    hit: (key, windowMs, now) => guard(() => counters.hit(key, windowMs, now), { count: 0, resetAt: now + windowMs }),
+    peek: (key, windowMs, now) => guard(() => counters.peek(key, windowMs, now), { count: 0, resetAt: now + windowMs }),
+    addPending: (client, state, now, limits) => guard(() => counters.addPending(client, state, now, limits), []),
+    takePending: (state) => guard(() => counters.takePending(state), false),
+    pendingCount: (client) => guard(() => counters.pendingCount(client), 0),
+  };
+}
+
 /** The `/auth/*` limits (mount on `/auth/*` before the auth routes). */
 export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
-  const { config, counters, transactions, logger } = deps;
+  const { config, transactions, logger } = deps;
+  const counters = failOpen(deps.counters, logger);
   const failures = deps.failures ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 };
   const pending = { perClient: config.rateLimit.pendingLoginsPerClient, total: config.rateLimit.pendingLoginsTotal, ttlMs: PENDING_TTL_MS };
 
   async function evict(evicted: Awaited<ReturnType<LimitCounters['addPending']>>, now: number): Promise<void> {
     for (const login of evicted) {
-      await transactions.takeTransaction(login.state);
+      await transactions.takeTransaction(login.state).catch((err: unknown) => logger.warn({ error: err instanceof Error ? err.name : typeof err }, 'could not delete an evicted login transaction'));
       if (login.client) await counters.hit(`abandoned:${login.client}`, ABANDONED_WINDOW_MS, now);
     }
   }
 
   return async function authRateLimit(c, next) {
-    const client = clientKey(clientAddressOf(c, config.trustProxyHops));
+    const address = clientAddressOf(c, config.trustProxyHops);
+    const client = clientKey(address);
     const now = Date.now();
     // The app routes non-strictly: `/auth/login/` is the login too and must not escape the count.
     const path = c.req.path.replace(/\/+$/, '');
     if (path === '/auth/login') {
       const abandoned = await counters.peek(`abandoned:${client}`, ABANDONED_WINDOW_MS, now);
       if (abandoned.count >= config.rateLimit.abandonedLoginsPer10Min) {
-        deps.onLimited?.('login');
+        await refused(deps, c, address, 'login');
         return tooMany(c, abandoned.resetAt);
       }
       await next();
@@ -110,7 +151,7 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
       if (!known) {
         const failed = await counters.peek(`failed:${client}`, failures.windowMs, now);
         if (failed.count >= failures.limit) {
-          deps.onLimited?.('callback');
+          await refused(deps, c, address, 'callback');
           return tooMany(c, failed.resetAt);
         }
       }
@@ -127,15 +168,17 @@ export function authRateLimit(deps: AuthLimitDeps): MiddlewareHandler {
  * `Authorization` headers are answered 429 without being verified (nor audited again).
  */
 export function bearerFailureLimit(deps: AuthLimitDeps): MiddlewareHandler {
-  const { config, counters } = deps;
+  const { config } = deps;
+  const counters = failOpen(deps.counters, deps.logger);
   const failures = deps.failures ?? { limit: config.rateLimit.authPerMinute, windowMs: 60_000 };
   return async function bearerFailureLimit(c, next) {
     if (c.req.header('authorization') === undefined) return next();
-    const client = clientKey(clientAddressOf(c, config.trustProxyHops));
+    const address = clientAddressOf(c, config.trustProxyHops);
+    const client = clientKey(address);
     const now = Date.now();
     const failed = await counters.peek(`bearer:${client}`, failures.windowMs, now);
     if (failed.count >= failures.limit) {
-      deps.onLimited?.('bearer');
+      await refused(deps, c, address, 'bearer');
       const retryAfter = retryAfterSeconds(failed.resetAt);
       return c.json({ error: { code: 'RATE_LIMITED', message: 'Too many requests with invalid tokens; try again later.' } }, 429, { 'Retry-After': String(retryAfter) });
     }

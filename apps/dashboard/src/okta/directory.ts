@@ -80,6 +80,8 @@ const MAX_RETRIES = 3;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Users and groups listed per page view; larger orgs narrow down with the search. */
 export const MAX_LISTED = 200;
+/** Most groups read for one user's roles. 10,000: fifty pages of Okta's 200; past it, fail closed. */
+export const MAX_GROUPS_FOR_ROLES = 10_000;
 
 function toUser(user: User): DirectoryUser {
   const profile = (user.profile ?? {}) as unknown as Record<string, unknown>;
@@ -207,6 +209,22 @@ export class OktaDirectory implements OktaManagement {
   /** The members of a group (the access review's admins and viewers). */
   listGroupUsers(groupId: string, max = MAX_LISTED): Promise<DirectoryUser[]> {
     return this.#call('okta.groups.read', async (client) => (await take(await client.groupApi.listGroupUsers({ groupId, limit: Math.min(max, 200) }), max)).map(toUser));
+  }
+
+  /**
+   * Every group name of the user, all pages read, for computing roles (`auth.lifecycle`). Rejects
+   * past {@link MAX_GROUPS_FOR_ROLES} rather than return part of the list.
+   */
+  allUserGroupNames(id: string): Promise<string[]> {
+    return this.#call('okta.users.read', async (client) => {
+      const names: string[] = [];
+      for await (const group of await client.userApi.listUserGroups({ userId: id })) {
+        if (!group) continue;
+        if (names.length >= MAX_GROUPS_FOR_ROLES) throw new DirectoryError('DIRECTORY_UNAVAILABLE', `The user is in more than ${MAX_GROUPS_FOR_ROLES} groups; roles are not computed from part of the list.`, { status: 0 });
+        names.push(toGroup(group).name);
+      }
+      return names;
+    });
   }
 
   listGroups(): Promise<DirectoryGroup[]> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
-import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import type { createApp } from '../app.ts';
 import type { Auth, GatehouseConfig, SessionRecord } from '../auth.ts';
 import type { AppDeps, RateLimitOptions } from '../deps.ts';
@@ -31,6 +31,8 @@ export interface HarnessOptions {
   emulator?: boolean;
   /** The emulator's Management API budget per minute (default seed: 600, like a small Okta org). */
   emulatorRateLimitPerMinute?: number;
+  /** Changes to the emulator's seed (groups claim settings, …), applied after the rate limit. */
+  emulatorSeed?: (seed: DirectorySeed) => DirectorySeed;
   /** Extra environment variables for `loadConfig`. */
   env?: Record<string, string>;
   authRateLimit?: RateLimitOptions;
@@ -58,7 +60,8 @@ export interface Harness {
 /** Builds the app on fresh stores; `close()` removes everything it created. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-'));
-  const seed = options.emulatorRateLimitPerMinute === undefined ? undefined : { ...loadSeed(), rateLimitPerMinute: options.emulatorRateLimitPerMinute };
+  const limited = options.emulatorRateLimitPerMinute === undefined ? undefined : { ...loadSeed(), rateLimitPerMinute: options.emulatorRateLimitPerMinute };
+  const seed = options.emulatorSeed ? options.emulatorSeed(limited ?? loadSeed()) : limited;
   const emulator = options.emulator ? await startEmulator({ dataDir: join(dir, 'emulator'), ...(seed ? { seed } : {}) }) : null;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -66,6 +69,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     DATABASE_URL: `file:${join(dir, 'gatehouse.db')}`,
     SESSION_SECRET: 'test-session-secret-0123456789-abcdefghij',
     LOG_LEVEL: 'info',
+    // The emulator shares this process's event loop with the load a test makes: a probe waiting
+    // behind 10,000 in-process requests is slow, not a dead IdP (tests of the probe set their own).
+    IDP_PROBE_TIMEOUT_MS: '15000',
     ...(emulator ? { OKTA_ISSUER: emulator.issuer, OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET, OKTA_API_TOKEN: DEMO_API_TOKEN } : {}),
     ...options.env,
   };

@@ -27,18 +27,18 @@ export function fetchFrom(baseUrl: string): AppGet {
 /**
  * Follows `loginPath` (an `/auth/login…` URL the app answers with a redirect to the IdP) through
  * the emulator and back; returns the session `Cookie` value, where the callback sent the browser,
- * and the hosted pages shown.
+ * the hosted pages shown, and the browser's cookie jar at the emulator (its Okta session).
  */
 export async function signInThroughApp(
   get: AppGet,
   loginPath: string,
   user: { login: string; password: string; totpSecret: string },
   options: AppSignInOptions = {},
-): Promise<{ cookie: string; landing: string; steps: CompletedSignIn['steps'] }> {
+): Promise<{ cookie: string; landing: string; steps: CompletedSignIn['steps']; jar: CompletedSignIn['jar'] }> {
   const login = await get(loginPath, options.cookie ?? '');
   assert.equal(login.status, 302);
   const txCookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-  const { callbackUrl, steps } = await completeSignIn(login.headers.get('location')!, {
+  const { callbackUrl, steps, jar } = await completeSignIn(login.headers.get('location')!, {
     username: user.login,
     password: user.password,
     ...(options.totp ? { totpSecret: user.totpSecret } : {}),
@@ -47,5 +47,5 @@ export async function signInThroughApp(
   assert.equal(callback.status, 302, await callback.clone().text());
   const session = callback.headers.getSetCookie().find((line) => line.startsWith(`${options.cookieName ?? 'gatehouse'}=`));
   assert.ok(session, 'a session cookie');
-  return { cookie: session.split(';')[0]!, landing: callback.headers.get('location')!, steps };
+  return { cookie: session.split(';')[0]!, landing: callback.headers.get('location')!, steps, jar };
 }

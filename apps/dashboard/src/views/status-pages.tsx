@@ -136,3 +136,47 @@ export function renderSignInError(error: SignInErrorInfo): Response {
   if (typeof html !== 'string') throw new TypeError('The sign-in error page must render synchronously');
   return new Response(html, { status: error.status, headers: { 'Content-Type': 'text/html; charset=UTF-8' } });
 }
+
+/**
+ * 503 for our own failures (a store, the disk, a restart): says it is temporary and not the
+ * user's doing; the response carries `Retry-After`.
+ */
+export const UnavailablePage: FC<{ title: string; message: string; retryUrl?: string | null; code?: string; auth?: AuthState | null }> = ({ title, message, retryUrl: asked, code, auth }) => {
+  const retryUrl = asked ? safeRetryUrl(asked) : null;
+  return (
+  <StatusPage status={503} title={title} auth={auth}>
+    <p>{message}</p>
+    {code && <p class="page-lead">Reference: <code>{code}</code></p>}
+    <div class="actions">
+      {retryUrl && <a class="button" href={retryUrl}>Try again</a>}
+      <a class={retryUrl ? 'button button--ghost' : 'button'} href="/">Home</a>
+    </div>
+  </StatusPage>
+  );
+};
+
+/**
+ * The 503 a request still running when a drain reaches its deadline gets (HTML, or JSON under
+ * `/api`): another instance answers the retry. An interrupted sign-in is started again.
+ */
+export function renderRestarting(request: Request): Response {
+  const path = new URL(request.url).pathname;
+  const headers = { 'retry-after': '1', 'cache-control': 'no-store', connection: 'close' };
+  const message = 'Gatehouse is restarting. Try again in a moment.';
+  if (path === '/api' || path.startsWith('/api/')) {
+    return Response.json({ error: { code: 'SERVER_RESTARTING', message } }, { status: 503, headers });
+  }
+  const signIn = path.startsWith('/auth/');
+  const page = (
+    <UnavailablePage
+      title={signIn ? 'Your sign-in was interrupted' : 'Gatehouse is restarting'}
+      message={signIn ? 'Gatehouse restarted while finishing your sign-in. Start it again; it takes a moment.' : message}
+      retryUrl={signIn ? '/auth/login' : path}
+      code="SERVER_RESTARTING"
+    />
+  );
+  return new Response(String(page.toString()), {
+    status: 503,
+    headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'self'; frame-ancestors 'none'" },
+  });
+}

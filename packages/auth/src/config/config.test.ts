@@ -309,7 +309,7 @@ describe('config: NAME_FILE secrets and .env', () => {
     assert.deepEqual(fields(both), ['SESSION_SECRET_FILE']);
     assert.match(messages(both), /SESSION_SECRET and SESSION_SECRET_FILE are both set/);
     const missing = failure({ SESSION_SECRET: SECRET, OKTA_CLIENT_SECRET_FILE: '/nonexistent/okta-secret' }, { cwd });
-    assert.match(messages(missing), /OKTA_CLIENT_SECRET_FILE points at a file that cannot be read \(\/nonexistent\/okta-secret: ENOENT\)/);
+    assert.match(messages(missing), /OKTA_CLIENT_SECRET_FILE points at a file that cannot be read \(\/nonexistent\/okta-secret: ENOENT: no such file; mount the secret there/);
     writeFileSync(join(cwd, 'empty'), '  \n');
     assert.match(messages(failure({ SESSION_SECRET: SECRET, OKTA_API_TOKEN_FILE: 'empty' }, { cwd })), /OKTA_API_TOKEN_FILE points at an empty file/);
   });

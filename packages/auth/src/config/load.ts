@@ -43,8 +43,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!contents) issues.push({ field: fileVariable, message: `${fileVariable} points at an empty file (${path})` });
       merged[name] = contents;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      issues.push({ field: fileVariable, message: `${fileVariable} points at a file that cannot be read (${path}: ${code})` });
+      issues.push({ field: fileVariable, message: `${fileVariable} points at a file that cannot be read (${resolve(cwd, path)}: ${secretFileProblem(error, name)})` });
     }
   }
 
@@ -61,6 +60,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/** Why a `NAME_FILE` could not be read, and what to do about it. */
+function secretFileProblem(error: unknown, name: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+  switch (code) {
+    case 'ENOENT':
+      return `ENOENT: no such file; mount the secret there (Kubernetes: the Secret's key ${name}) or fix ${name}_FILE`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${code}: not readable by the user running Gatehouse (uid ${process.getuid?.() ?? '?'}); give that user or its group read access (Kubernetes: fsGroup and defaultMode 0440)`;
+    case 'EISDIR':
+      return `EISDIR: it is a directory; point ${name}_FILE at the file inside it`;
+    default:
+      return code;
+  }
 }
 
 function readEnvFile(envFile: string | false | undefined, cwd: string, issues: ConfigIssue[]): Record<string, string> {

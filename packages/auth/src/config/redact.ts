@@ -34,5 +34,6 @@ export function redactConfig(config: GatehouseConfig): Record<string, unknown> {
     redisUrl: redactUrl(config.redisUrl),
     metrics: { ...config.metrics, token: config.metrics.token === null ? null : REDACTED },
     roles: { admin: [...config.roles.admin], viewer: [...config.roles.viewer] },
+    lifecycle: { ...config.lifecycle, eventHookSecret: config.lifecycle.eventHookSecret === null ? null : REDACTED },
   };
 }

@@ -103,6 +103,54 @@ export interface GatehouseConfig {
    * entries are trusted; 0 means the socket's peer is the client.
    */
   trustProxyHops: number;
+  /** Graceful drain on SIGTERM (`SHUTDOWN_TIMEOUT`, `SHUTDOWN_DELAY`). */
+  shutdown: {
+    /** Whole drain budget from the signal to exit, in seconds; in-flight requests still running then get a 503. */
+    timeoutSeconds: number;
+    /** Seconds to keep accepting (readiness already 503) before closing the listener, for load balancers to notice. */
+    delaySeconds: number;
+  };
+  /** Bounds on every call to PostgreSQL and Redis on the request path. */
+  store: {
+    /** Statement / command timeout (`STORE_TIMEOUT_MS`). */
+    timeoutMs: number;
+    /** Longest wait for a pooled PostgreSQL connection (`STORE_ACQUIRE_TIMEOUT_MS`). */
+    acquireTimeoutMs: number;
+    /** Consecutive failures that open the circuit breaker (`STORE_BREAKER_FAILURES`). */
+    breakerFailures: number;
+    /** How long an open breaker fails fast before letting one trial call through (`STORE_BREAKER_COOLDOWN_MS`). */
+    breakerCooldownMs: number;
+  };
+  /** The cheap, cached IdP reachability probe behind `/readyz` and `/auth/login`. */
+  idpProbe: {
+    /** Per-probe timeout (`IDP_PROBE_TIMEOUT_MS`). */
+    timeoutMs: number;
+    /** How long a probe's answer is reused (`IDP_PROBE_CACHE_MS`). */
+    cacheMs: number;
+  };
+  /** The local spool that keeps audit events the store could not take (`<dataDir>/audit-spool.jsonl`). */
+  auditSpool: {
+    /** Largest spool file; events beyond it are counted and logged as lost (`AUDIT_SPOOL_MAX_BYTES`). */
+    maxBytes: number;
+    /** Pause between replay attempts while the spool holds events (`AUDIT_SPOOL_RETRY_MS`). */
+    retryMs: number;
+  };
+  /** Okta's changes applied to open sessions (Event Hooks, Universal Logout, back-channel logout). */
+  lifecycle: {
+    /**
+     * The Event Hook's authorization header value (`OKTA_EVENT_HOOK_SECRET`; generated per start
+     * with the bundled emulator outside production); `null`: `/hooks/okta` answers 404.
+     */
+    eventHookSecret: string | null;
+    /** What a password change or factor reset does to the user's sessions (`OKTA_HOOK_CREDENTIAL_CHANGE`). */
+    onCredentialChange: 'end_sessions' | 'ignore';
+    /** Most groups the IdP puts in the `groups` claim (`OKTA_GROUPS_CLAIM_CAP`); a claim this long is read again through the Management API. */
+    groupsClaimCap: number;
+    /** Age of a session's identity (roles, groups) past which the next request re-checks it at the IdP (`SESSION_REVALIDATE_SECONDS`). */
+    revalidateSeconds: number;
+    /** How long past that age an unreachable IdP still leaves the last known roles in force (`SESSION_REVALIDATE_GRACE`); then access is refused. */
+    revalidateGraceSeconds: number;
+  };
   logLevel: string;
 }
 
@@ -141,6 +189,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'DATABASE_READ_URL',
   'REDIS_URL',
+  'OKTA_EVENT_HOOK_SECRET',
 ] as const;
 
 /**
@@ -240,11 +289,44 @@ const environmentSchema = z.object({
   LIVE_STREAMS_MAX: wholeNumber('LIVE_STREAMS_MAX must be a whole number from 1 to 1000000', 1, 1_000_000, 10_000),
   // 0 by default: X-Forwarded-For is client-controlled unless a proxy we run appends to it.
   TRUST_PROXY_HOPS: wholeNumber('TRUST_PROXY_HOPS must be a whole number from 0 to 10 (the reverse proxies in front of the app)', 0, 10, 0),
+  // 25 s: below Kubernetes' default terminationGracePeriodSeconds (30), which ends in SIGKILL.
+  SHUTDOWN_TIMEOUT: wholeNumber('SHUTDOWN_TIMEOUT must be a whole number of seconds from 1 to 3600', 1, 3600, 25),
+  SHUTDOWN_DELAY: wholeNumber('SHUTDOWN_DELAY must be a whole number of seconds from 0 to 600, below SHUTDOWN_TIMEOUT', 0, 600, 0),
+  // 2 s: a session lookup is a primary-key read of well under 10 ms; 200 times that is an outage, not load.
+  STORE_TIMEOUT_MS: wholeNumber('STORE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 60000', 10, 60_000, 2000),
+  STORE_ACQUIRE_TIMEOUT_MS: wholeNumber('STORE_ACQUIRE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 60000', 10, 60_000, 2000),
+  // 5 in a row: one slow query is noise, five consecutive failures are an outage worth failing fast on.
+  STORE_BREAKER_FAILURES: wholeNumber('STORE_BREAKER_FAILURES must be a whole number from 1 to 1000', 1, 1000, 5),
+  STORE_BREAKER_COOLDOWN_MS: wholeNumber('STORE_BREAKER_COOLDOWN_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 5000),
+  // 2 s and 5 s: a probe must answer within a readiness probe's budget, and at most one probe runs per 5 s.
+  IDP_PROBE_TIMEOUT_MS: wholeNumber('IDP_PROBE_TIMEOUT_MS must be a whole number of milliseconds from 10 to 30000', 10, 30_000, 2000),
+  IDP_PROBE_CACHE_MS: wholeNumber('IDP_PROBE_CACHE_MS must be a whole number of milliseconds from 0 to 600000', 0, 600_000, 5000),
+  // 16 MiB: about 40,000 events, hours of sign-ins of a busy instance, yet never what fills a disk.
+  AUDIT_SPOOL_MAX_BYTES: wholeNumber('AUDIT_SPOOL_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824', 1024, 1_073_741_824, 16 * 1024 * 1024),
+  AUDIT_SPOOL_RETRY_MS: wholeNumber('AUDIT_SPOOL_RETRY_MS must be a whole number of milliseconds from 10 to 600000', 10, 600_000, 2000),
+  OKTA_EVENT_HOOK_SECRET: text(),
+  // 100: Okta's limit on the groups claim; a claim of 100 groups may have been cut.
+  OKTA_GROUPS_CLAIM_CAP: wholeNumber('OKTA_GROUPS_CLAIM_CAP must be a whole number from 1 to 100000', 1, 100000, 100),
+  // 5 min: a role removed in Okta (with no hook) is gone within minutes, at one IdP call per session per 5 min.
+  SESSION_REVALIDATE_SECONDS: seconds('SESSION_REVALIDATE_SECONDS', 300),
+  // 15 min: rides out an IdP blip with the last known roles; longer would let a removed admin act through an outage.
+  SESSION_REVALIDATE_GRACE: seconds('SESSION_REVALIDATE_GRACE', 900),
+  OKTA_HOOK_CREDENTIAL_CHANGE: z.preprocess(
+    blankToUndefined,
+    z.enum(['end_sessions', 'ignore'], { error: 'OKTA_HOOK_CREDENTIAL_CHANGE must be end_sessions or ignore' }).default('end_sessions'),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   ),
 });
+
+/**
+ * Every variable the schema reads, by name (secrets included; each secret may also be given as
+ * `NAME_FILE`, see {@link SECRET_VARIABLES}). Read from the schema itself, so deployment files
+ * (the Helm chart, the Dockerfile) can be checked against the one list the app really knows.
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(environmentSchema.shape));
 
 type Environment = z.output<typeof environmentSchema>;
 
@@ -379,6 +461,16 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
   // With only a token, /metrics stays on the app port; otherwise it gets its own listener.
   const metricsPort = env.METRICS_PORT ?? (metricsToken === null ? 9464 : null);
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `METRICS_PORT must differ from PORT (${port}): the metrics listener is kept off the public port`);
+  if (env.SHUTDOWN_DELAY >= env.SHUTDOWN_TIMEOUT) {
+    fail('SHUTDOWN_DELAY', `SHUTDOWN_DELAY (${env.SHUTDOWN_DELAY}) must be below SHUTDOWN_TIMEOUT (${env.SHUTDOWN_TIMEOUT}): the delay is part of the drain budget`);
+  }
+
+  // With the bundled emulator outside production, a per-start secret: `npm start` registers the hook with it.
+  const eventHookSecret = env.OKTA_EVENT_HOOK_SECRET ?? (usingEmulator && !production ? randomToken(32) : null);
+  // 24 characters: the hook secret is a bearer credential anyone on the internet may guess at.
+  if (eventHookSecret !== null && eventHookSecret.length < 24) {
+    fail('OKTA_EVENT_HOOK_SECRET', `OKTA_EVENT_HOOK_SECRET must be at least 24 characters (${SECRET_HINT})`);
+  }
 
   const admin = env.GATEHOUSE_ADMIN_GROUPS === undefined ? ['admin'] : list(env.GATEHOUSE_ADMIN_GROUPS, /,/);
   const viewer = env.GATEHOUSE_VIEWER_GROUPS === undefined ? ['viewer'] : list(env.GATEHOUSE_VIEWER_GROUPS, /,/);
@@ -431,6 +523,22 @@ function buildConfig(env: Environment, options: ParseConfigOptions, issues: Conf
     metrics: { port: metricsPort, token: metricsToken },
     live: { streamsPerSession: env.LIVE_STREAMS_PER_SESSION, maxStreams: env.LIVE_STREAMS_MAX },
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    shutdown: { timeoutSeconds: env.SHUTDOWN_TIMEOUT, delaySeconds: env.SHUTDOWN_DELAY },
+    store: {
+      timeoutMs: env.STORE_TIMEOUT_MS,
+      acquireTimeoutMs: env.STORE_ACQUIRE_TIMEOUT_MS,
+      breakerFailures: env.STORE_BREAKER_FAILURES,
+      breakerCooldownMs: env.STORE_BREAKER_COOLDOWN_MS,
+    },
+    idpProbe: { timeoutMs: env.IDP_PROBE_TIMEOUT_MS, cacheMs: env.IDP_PROBE_CACHE_MS },
+    auditSpool: { maxBytes: env.AUDIT_SPOOL_MAX_BYTES, retryMs: env.AUDIT_SPOOL_RETRY_MS },
+    lifecycle: {
+      eventHookSecret,
+      onCredentialChange: env.OKTA_HOOK_CREDENTIAL_CHANGE,
+      revalidateSeconds: env.SESSION_REVALIDATE_SECONDS,
+      revalidateGraceSeconds: env.SESSION_REVALIDATE_GRACE,
+      groupsClaimCap: env.OKTA_GROUPS_CLAIM_CAP,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

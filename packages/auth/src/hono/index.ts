@@ -13,6 +13,7 @@
 export { type AuthEnv, clientAddressOf, isApiPath } from './context.ts';
 export { gatehouse, type GatehouseMiddlewareOptions } from './middleware.ts';
 export { authRoutes } from './routes.ts';
+export { lifecycleRoutes } from './lifecycle-routes.ts';
 export {
   AccessDeniedError,
   requirePermission,

@@ -11,9 +11,10 @@ import { clientNetwork, requestFields, summarizeUserAgent, userFields } from '..
 import { AuthError, errorSummary, oauthErrorCode, toAuthError } from '../errors.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
+import { completeGroups } from '../lifecycle/groups.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
-import { demandsMfa, storeWrite } from './login.ts';
+import { demandsMfa } from './login.ts';
 
 // When no expires_in comes back, assume 5 min: refreshing early is harmless, late is not.
 const DEFAULT_ACCESS_TOKEN_SECONDS = 300;
@@ -47,6 +48,26 @@ function idpErrorWithoutTransaction(ctx: FlowContext, params: URLSearchParams): 
 // 60 s: the clock skew tolerated elsewhere; an ID token issued later than that comes from the future.
 const MAX_IAT_SKEW_SECONDS = 60;
 
+// Connect-phase failures: the token request never left this machine, so its code is still unused.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a failed exchange certainly did not spend the authorization code (so a retry is safe). */
+function neverSent(error: AuthError): boolean {
+  if (error.code === 'AUTH_DISCOVERY_FAILED') return true;
+  if (error.code !== 'AUTH_IDP_UNAVAILABLE') return false;
+  const code = errorSummary(error).causeCode;
+  return code !== undefined && NOT_SENT.has(code);
+}
+
+/** Puts a taken transaction back, so that retrying the callback can still complete this sign-in. */
+async function handBack(ctx: FlowContext, tx: LoginTransaction): Promise<void> {
+  try {
+    await ctx.store.putTransaction(tx);
+  } catch (err) {
+    ctx.logger.warn({ step: 'callback', ...errorSummary(err) }, 'login transaction could not be handed back for a retry');
+  }
+}
+
 /** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
 export async function handleCallback(ctx: FlowContext, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -56,7 +77,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (request.method !== 'GET') throw new AuthError('AUTH_METHOD_NOT_ALLOWED', { detail: 'the callback accepts GET only' });
     const state = params.get('state');
     // Taking deletes: whatever happens next, this state can never be used again (replay).
-    tx = state ? await storeWrite(() => ctx.store.takeTransaction(state)) : null;
+    tx = state ? await ctx.store.takeTransaction(state) : null;
     if (!tx) {
       if (params.has('error')) throw idpErrorWithoutTransaction(ctx, params);
       throw new AuthError(state ? 'AUTH_TRANSACTION_NOT_FOUND' : 'AUTH_STATE_MISMATCH', { reason: state ? 'auth_transaction_not_found' : 'state_missing' });
@@ -64,9 +85,9 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (ctx.now() > tx.expiresAt) throw new AuthError('AUTH_TRANSACTION_EXPIRED');
     if (!(await isBoundBrowser(request, ctx.config, tx.browserBinding))) throw new AuthError('AUTH_BROWSER_MISMATCH');
 
-    const configuration = await ctx.client.configuration();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
+      const configuration = await ctx.client.configuration();
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl(ctx.config.redirectUri, url), {
         expectedState: tx.state,
         expectedNonce: tx.nonce,
@@ -75,13 +96,16 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
         ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
       });
     } catch (err) {
-      throw toAuthError(err, 'callback');
+      const error = toAuthError(err, 'callback');
+      // The code never reached the IdP: the same callback may be sent again (a reload) once it is back.
+      if (neverSent(error)) await handBack(ctx, tx);
+      throw error;
     }
     const claims = tokens.claims();
     if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
     // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
     if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
-    const identity = identityFromClaims(claims, ctx.config, ctx.rbac);
+    const { identity, source: groupsSource } = await completeGroups(identityFromClaims(claims, ctx.config, ctx.rbac), ctx);
     // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
     if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
 
@@ -91,21 +115,20 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       const old = await ctx.sessions.validate(oldToken);
       if (old) await ctx.sessions.revoke(old.id);
     }
-    const idToken = tokens.id_token;
-    const { token, session } = await storeWrite(() => ctx.sessions.create({
+    const { token, session } = await ctx.sessions.create({
       user: identity.user,
       roles: identity.roles,
       claims: identity.claims,
-      tokens: { idToken, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
+      tokens: { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
       accessTokenExpiresAt: accessTokenExpiry(tokens, ctx.now()),
       userAgent: summarizeUserAgent(request),
       ip: clientNetwork(request),
-    }));
+    });
     const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
     await ctx.audit.emit({
       type: 'signin.succeeded',
       result: 'success',
-      ...(groupsReason ? { reason: groupsReason } : {}),
+      ...(groupsReason ? { reason: groupsReason } : groupsSource !== 'claim' ? { reason: groupsSource } : {}),
       ...userFields(identity.user, session.id),
       ...requestFields(request),
       detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },

@@ -8,7 +8,8 @@ import { type GroupsClaimProblem, readClaim, type RoleTable } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
 import { MFA_IF_ENROLLED_ACR } from './login.ts';
 
-const KEPT_CLAIMS = ['auth_time', 'amr', 'acr', 'preferred_username', 'idp', 'email_verified', 'given_name', 'family_name', 'locale', 'zoneinfo'] as const;
+// `sid`: the IdP's session id, so a back-channel logout ends exactly the session it names.
+const KEPT_CLAIMS = ['auth_time', 'amr', 'acr', 'preferred_username', 'idp', 'email_verified', 'given_name', 'family_name', 'locale', 'zoneinfo', 'sid'] as const;
 
 /** What a validated ID token means for a session. */
 export interface Identity {

@@ -28,8 +28,37 @@ export interface OidcClient {
   configuration(): Promise<oidc.Configuration>;
   /** Whether discovery has succeeded (attempting it now if needed, respecting the backoff). */
   ready(): Promise<boolean>;
+  /**
+   * Whether the IdP answers right now: a GET of its discovery document with a short timeout
+   * (`IDP_PROBE_TIMEOUT_MS`), the answer reused for `IDP_PROBE_CACHE_MS`, one probe at a time. A
+   * success also ends the discovery backoff, so sign-in works again as soon as the IdP is back.
+   */
+  probe(): Promise<IdpProbeResult>;
   /** The fetch every IdP request goes through (the app's `deps.fetch` or global fetch). */
   readonly fetch: typeof fetch;
+}
+
+/** What {@link OidcClient.probe} found. */
+export interface IdpProbeResult {
+  state: 'ok' | 'unreachable';
+  /** Epoch ms of the probe. */
+  checkedAt: number;
+  /** Why it is unreachable: an HTTP status (`http_503`) or the socket's code (`ECONNREFUSED`, `timeout`). */
+  cause?: string;
+}
+
+// The socket was reset or closed before any answer: undici's and Node's codes for it.
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/** Whether a failed IdP request may be sent once more (see the comment at its one use). */
+function retryable(err: unknown, init: { method?: string; body?: unknown } | undefined): boolean {
+  if (!(err instanceof TypeError)) return false;
+  const code = errorSummary(err).causeCode;
+  if (code === undefined || !RESET_CODES.has(code)) return false;
+  const method = (init?.method ?? 'GET').toUpperCase();
+  if (method === 'GET') return true;
+  // Not a refresh: a rotated refresh token sent twice can look like theft to the IdP.
+  return init?.body instanceof URLSearchParams && init.body.get('grant_type') === 'authorization_code';
 }
 
 /** Options of {@link createOidcClient}. */
@@ -48,7 +77,19 @@ export interface OidcClientOptions {
  */
 export function createOidcClient(config: GatehouseConfig, options: OidcClientOptions): OidcClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const customFetch: oidc.CustomFetch = (url, init) => fetchImpl(url, init as RequestInit);
+  const customFetch: oidc.CustomFetch = (url, init) => fetchOnce(url, init as RequestInit);
+  const fetchOnce = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetchImpl(url, init as RequestInit);
+    } catch (err) {
+      if (!retryable(err, init as { method?: string; body?: unknown })) throw err;
+      // A keep-alive connection the IdP closed as we wrote to it: the request never got an answer
+      // and, for these requests, a second one is harmless — GETs, and a code exchange (a code is
+      // single-use: should the first have been processed after all, the IdP refuses the second).
+      options.logger.warn({ step: 'idp-request', ...errorSummary(err) }, 'identity provider request reset on a reused connection; retried once');
+      return fetchImpl(url, init as RequestInit);
+    }
+  };
   let cached: oidc.Configuration | null = null;
   let inFlight: Promise<oidc.Configuration> | null = null;
   let failures = 0;
@@ -112,8 +153,47 @@ export function createOidcClient(config: GatehouseConfig, options: OidcClientOpt
     return inFlight;
   }
 
+  let probed: IdpProbeResult | null = null;
+  let probing: Promise<IdpProbeResult> | null = null;
+  const discoveryUrl = `${config.okta.issuer}/.well-known/openid-configuration`;
+
+  async function probeOnce(): Promise<IdpProbeResult> {
+    const checkedAt = options.now();
+    try {
+      // Through the same reset-retrying fetch: a keep-alive connection closed under the probe is not an outage.
+      const response = await fetchOnce(discoveryUrl, { signal: AbortSignal.timeout(config.idpProbe.timeoutMs), headers: { accept: 'application/json' } });
+      await response.body?.cancel();
+      if (!response.ok) return { state: 'unreachable', checkedAt, cause: `http_${response.status}` };
+      // The IdP is back: discovery need not wait for the rest of its backoff.
+      retryAt = 0;
+      return { state: 'ok', checkedAt };
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name;
+      const cause = name === 'TimeoutError' ? 'timeout' : errorSummary(err).causeCode ?? 'network_error';
+      return { state: 'unreachable', checkedAt, cause };
+    }
+  }
+
+  function probe(): Promise<IdpProbeResult> {
+    if (probed && options.now() - probed.checkedAt < config.idpProbe.cacheMs) return Promise.resolve(probed);
+    probing ??= probeOnce()
+      .then((result) => {
+        if (result.state !== probed?.state) {
+          if (result.state === 'ok') options.logger.info({ issuer: config.okta.issuer }, 'identity provider reachable');
+          else options.logger.warn({ issuer: config.okta.issuer, cause: result.cause }, 'identity provider unreachable: new sign-ins answer 503, signed-in users go on');
+        }
+        probed = result;
+        return result;
+      })
+      .finally(() => {
+        probing = null;
+      });
+    return probing;
+  }
+
   return {
     configuration,
+    probe,
     fetch: fetchImpl,
     async ready() {
       try {

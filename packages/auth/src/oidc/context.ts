@@ -9,6 +9,7 @@ import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { RoleTable } from '../rbac.ts';
 import type { SessionStore, TransactionStore } from '../types.ts';
+import type { UserDirectory } from '../lifecycle/effects.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
 import type { OidcClient } from './client.ts';
 
@@ -40,6 +41,8 @@ export interface FlowContext {
   renderError: RenderError;
   /** The project's roles table (core and app roles), for mapping the `groups` claim. */
   rbac: RoleTable;
+  /** The Management API, for groups a token left out (thin token, cut at the cap); `null` without one. */
+  directory?: UserDirectory | null;
 }
 
 /** `/auth/login?returnTo=…` for a "Try again" link. */
@@ -51,8 +54,8 @@ export function loginUrl(returnTo: string): string {
 export async function errorResponse(ctx: FlowContext, error: AuthError, retryUrl: string | null, extraHeaders: Array<[string, string]> = []): Promise<Response> {
   const info = describeError(error.code);
   const message = error.detail ? `${info.message} (${error.detail})` : info.message;
-  // 60 s: a store failover or a primary coming back takes about that; clients should not hammer it.
-  const retryAfter: Array<[string, string]> = error.code === 'AUTH_STORE_UNAVAILABLE' ? [['retry-after', '60']] : [];
+  // A 503 says when to come back (RFC 9110 §10.2.3), so clients and proxies do not hammer a failing part.
+  const retryAfter: Array<[string, string]> = error.status === 503 && info.retryAfterSeconds ? [['retry-after', String(info.retryAfterSeconds)]] : [];
   return pageResponse(ctx, { code: error.code, status: error.status, title: info.title, message, retryUrl }, [...retryAfter, ...extraHeaders]);
 }
 

@@ -6,7 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import { requestFields } from '../audit.ts';
-import { AuthError, errorSummary } from '../errors.ts';
+import { AuthError, errorSummary, ownFailure } from '../errors.ts';
 import { normalizeReturnTo } from '../return-to.ts';
 import { bindBrowser, TRANSACTION_TTL_SECONDS } from './binding.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
@@ -63,15 +63,23 @@ function readParams(url: URL): LoginParams {
 }
 
 /**
- * Runs a write to the session store; a failure (the store down, a region without its primary) is
- * `AUTH_STORE_UNAVAILABLE`, the 503 "try again" page, never a 400 blaming the request.
+ * The IdP's configuration, only when the IdP answers right now (the cached probe): a redirect to a
+ * dead host would show the browser's own connection error instead of our "Okta is unreachable"
+ * page. During a discovery backoff a good probe lets discovery run at once.
  */
-export async function storeWrite<T>(write: () => Promise<T>): Promise<T> {
+async function reachableIdp(ctx: FlowContext) {
+  let configuration;
   try {
-    return await write();
-  } catch (cause) {
-    throw new AuthError('AUTH_STORE_UNAVAILABLE', { cause });
+    configuration = await ctx.client.configuration();
+  } catch (err) {
+    if (!(err instanceof AuthError && err.reason === 'discovery_backoff') || (await ctx.client.probe()).state !== 'ok') throw err;
+    configuration = await ctx.client.configuration();
   }
+  const idp = await ctx.client.probe();
+  // Only a definite failure (refused, reset, unknown host, a 5xx) turns the sign-in away: a probe
+  // that merely timed out may be our own busy event loop, and a slow IdP still answers the browser.
+  if (idp.state !== 'ok' && idp.cause !== 'timeout') throw new AuthError('AUTH_IDP_UNAVAILABLE', { reason: 'idp_unreachable' });
+  return configuration;
 }
 
 /** Handles `GET /auth/login?returnTo=&prompt=&max_age=&acr_values=&login_hint=`. */
@@ -79,13 +87,13 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
   let params: LoginParams = { returnTo: '/' };
   try {
     params = readParams(new URL(request.url));
-    const configuration = await ctx.client.configuration();
+    const configuration = await reachableIdp(ctx);
     const binding = await bindBrowser(request, ctx.config);
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const createdAt = ctx.now();
-    await storeWrite(() => ctx.store.putTransaction({
+    await ctx.store.putTransaction({
       state,
       codeVerifier,
       nonce,
@@ -95,7 +103,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
       ...(params.acrValues === undefined ? {} : { acrValues: params.acrValues }),
       createdAt,
       expiresAt: createdAt + TRANSACTION_TTL_SECONDS * 1000,
-    }));
+    });
     const authorizationUrl = oidc.buildAuthorizationUrl(configuration, {
       // From config only, never from Host / X-Forwarded-*: the IdP must send the code back to us.
       redirect_uri: ctx.config.redirectUri,
@@ -125,9 +133,12 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
       ],
     });
   } catch (err) {
-    const error = err instanceof AuthError ? err : new AuthError('AUTH_BAD_REQUEST', { cause: err, reason: 'unexpected_error' });
-    // Not a protocol failure (a store outage, a bug): the user still gets a 4xx page, operators an error line.
-    if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
+    // Our store or disk failing is a 503 of its own, never blamed on the request; anything else
+    // unexpected (a bug) still gets a 4xx page and an error line.
+    const own = err instanceof AuthError ? null : ownFailure(err);
+    const error = err instanceof AuthError ? err : own ?? new AuthError('AUTH_BAD_REQUEST', { cause: err, reason: 'unexpected_error' });
+    if (own) ctx.logger.error({ step: 'login', ...errorSummary(own) }, 'sign-in could not start: our store failed');
+    else if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
     else ctx.logger.warn({ step: 'login', ...errorSummary(error) }, 'sign-in could not start');
     await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
     return errorResponse(ctx, error, loginUrl(params.returnTo));

@@ -13,6 +13,7 @@ import { AuthError, errorSummary, toAuthError } from '../errors.ts';
 import { isSessionExpired } from '../session/manager.ts';
 import type { SessionRecord } from '../types.ts';
 import { accessTokenExpiry } from './callback.ts';
+import { completeGroups } from '../lifecycle/groups.ts';
 import { groupsAuditFields, identityFromClaims } from './claims.ts';
 import type { FlowContext } from './context.ts';
 
@@ -179,7 +180,8 @@ export function createRefresher(ctx: FlowContext): Refresher {
     if (claims && claims.sub !== current.user.sub) {
       return endSession(current, new AuthError('AUTH_REFRESH_FAILED', { reason: 'subject_changed' }));
     }
-    const identity = claims ? identityFromClaims(claims, ctx.config, ctx.rbac, current.claims) : null;
+    const completed = claims ? await completeGroups(identityFromClaims(claims, ctx.config, ctx.rbac, current.claims), ctx) : null;
+    const identity = completed?.identity ?? null;
     const updated = await ctx.sessions.replaceTokens(current, {
       tokens: {
         idToken: response.id_token ?? tokens.idToken,
@@ -198,7 +200,7 @@ export function createRefresher(ctx: FlowContext): Refresher {
     await ctx.audit.emit({
       type: 'refresh.succeeded',
       result: 'success',
-      ...(groupsReason ? { reason: groupsReason } : {}),
+      ...(groupsReason ? { reason: groupsReason } : completed && completed.source !== 'claim' ? { reason: completed.source } : {}),
       sub: updated.user.sub,
       sessionId: id,
       detail: { rolesChanged, roles: updated.roles.join(',') || null, rotated: response.refresh_token !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },

@@ -56,6 +56,19 @@ export interface SessionManager {
   readonly events: SessionEventBus | null;
 }
 
+/**
+ * The claim (epoch ms) recording when the session's identity — user, groups, roles — was last read
+ * from the IdP: at sign-in, at each token refresh, at each re-role. Revalidation compares its age with
+ * `SESSION_REVALIDATE_SECONDS`. Kept among the claims so every store persists it as it is.
+ */
+export const IDENTITY_CHECKED_AT = 'gh_identity_checked_at';
+
+/** When `session`'s identity was last read from the IdP (epoch ms); its creation for older records. */
+export function identityCheckedAt(session: Pick<SessionRecord, 'claims' | 'createdAt'>): number {
+  const value = session.claims[IDENTITY_CHECKED_AT];
+  return typeof value === 'number' && Number.isFinite(value) ? value : session.createdAt;
+}
+
 /** Whether the session is past its idle or absolute expiry at `now` (epoch ms). */
 export function isSessionExpired(session: Pick<SessionRecord, 'expiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
   return now >= session.expiresAt || now >= session.absoluteExpiresAt;
@@ -100,7 +113,7 @@ export async function createSessionManager(
   const identityFields = async (input: Parameters<SessionManager['replaceTokens']>[1]) => ({
     user: { sub: input.user.sub, email: input.user.email, name: input.user.name, groups: [...input.user.groups] },
     roles: [...input.roles],
-    claims: { ...input.claims },
+    claims: { ...input.claims, [IDENTITY_CHECKED_AT]: now() },
     tokens: await seal(input.tokens),
     accessTokenExpiresAt: input.accessTokenExpiresAt,
   });

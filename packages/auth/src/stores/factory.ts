@@ -20,11 +20,15 @@ import { PostgresAuditLog, PostgresSessionStore, type PostgresStoreOptions } fro
 import { openRedisTransport } from './redis-bus.ts';
 import { RedisSessionStore, type RedisStoreOptions } from './redis.ts';
 import { SqliteAuditLog, SqliteSessionStore } from './sqlite.ts';
+import { guardStore, type GuardOptions } from './guard.ts';
 
 /** What {@link openStores} returns; `close` closes every store it opened. */
 export interface OpenedStores {
+  /** Guarded (`guard.ts`): failures are `StoreUnavailableError`s; a network store fails fast while its breaker is open. */
   sessions: SessionStore & TransactionStore;
   audit: AuditLog;
+  /** The sessions store's circuit breaker (`closed` for SQLite, which has none). */
+  breakerState(): 'open' | 'half_open' | 'closed';
   /** The session-event bus every instance on these stores shares (started); pass it to `createAuth`. */
   events: SessionEventBus;
   close(): Promise<void>;
@@ -36,6 +40,10 @@ export interface OpenStoresOptions {
   redis?: RedisStoreOptions;
   /** Told about bus connection errors after start-up (the transports reconnect by themselves). */
   onBusError?: (error: Error) => void;
+  /** Every store failure, by store and cause (a metric). */
+  onStoreFailure?: GuardOptions['onFailure'];
+  /** Store circuit-breaker transitions (a log line, a gauge). */
+  onBreakerChange?: GuardOptions['onBreakerChange'];
   /** With `DATABASE_READ_URL`: failures the regional store absorbs (a skipped touch, a replica read that fell back). */
   onRegionalError?: RegionalParts['onError'];
   /** With `DATABASE_READ_URL`: the primary or replica going away or coming back (a log line). */
@@ -87,7 +95,13 @@ async function connect<T>(field: Field, what: string, url: string, open: () => P
  * The regional store (`DATABASE_READ_URL` set): checks that the primary is writable and the
  * replica a standby of it before anything is opened, then opens the store on each.
  */
-async function openRegional(databaseUrl: string, readUrl: string, options: OpenStoresOptions, opened: Array<{ close(): Promise<void> }>): Promise<RegionalSessionStore> {
+async function openRegional(
+  databaseUrl: string,
+  readUrl: string,
+  options: OpenStoresOptions,
+  opened: Array<{ close(): Promise<void> }>,
+  guard: Partial<GuardOptions> & { breaker: NonNullable<GuardOptions['breaker']> },
+): Promise<RegionalSessionStore> {
   // 2 connections each: probes and WAL positions only; sessions go through the stores' own pools.
   const control = { primary: new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 10_000 }), replica: new pg.Pool({ connectionString: readUrl, max: 2, connectionTimeoutMillis: 10_000 }) };
   for (const pool of [control.primary, control.replica]) pool.on('error', (error) => options.postgres?.onError?.(error));
@@ -101,7 +115,14 @@ async function openRegional(databaseUrl: string, readUrl: string, options: OpenS
   const replica = await connect('DATABASE_READ_URL', 'the PostgreSQL replica', readUrl, () => PostgresSessionStore.openReadOnly(readUrl, options.postgres));
   opened.push(replica);
   opened.splice(opened.length - 3, 3);
-  const store = new RegionalSessionStore({ primary, replica, control, ...(options.onRegionalError ? { onError: options.onRegionalError } : {}), ...(options.onRegionalHealth ? { onHealthChange: options.onRegionalHealth } : {}) });
+  // A breaker per server: writes fail fast while the primary is away, reads go on from the replica.
+  const store = new RegionalSessionStore({
+    primary: guardStore(primary, { name: 'sessions-primary', ...guard }),
+    replica: guardStore(replica, { name: 'sessions-replica', ...guard }),
+    control,
+    ...(options.onRegionalError ? { onError: options.onRegionalError } : {}),
+    ...(options.onRegionalHealth ? { onHealthChange: options.onRegionalHealth } : {}),
+  });
   await store.probe();
   return store;
 }
@@ -111,6 +132,12 @@ const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
 /** Opens the session/transaction store and the audit log the config names; `close` closes both. */
 export async function openStores(config: GatehouseConfig, options: OpenStoresOptions = {}): Promise<OpenedStores> {
   const { databaseUrl, redisUrl } = config;
+  // The request path's bounds from config; tests' options (schema, key prefix) are kept.
+  options = {
+    ...options,
+    postgres: { statementTimeoutMs: config.store.timeoutMs, acquireTimeoutMs: config.store.acquireTimeoutMs, ...options.postgres },
+    redis: { commandTimeoutMs: config.store.timeoutMs, ...options.redis },
+  };
   if (!databaseUrl.startsWith('file:') && !isPostgres(databaseUrl)) {
     throw new ConfigError([{ field: 'DATABASE_URL', message: 'DATABASE_URL must be file:<path> (SQLite, e.g. file:./data/gatehouse.db) or postgres://user:password@host/db' }]);
   }
@@ -118,6 +145,8 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     throw new ConfigError([{ field: 'REDIS_URL', message: 'REDIS_URL must be a redis:// or rediss:// URL' }]);
   }
 
+  const guard: Partial<GuardOptions> = { ...(options.onStoreFailure ? { onFailure: options.onStoreFailure } : {}), ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}) };
+  const breaker = { failures: config.store.breakerFailures, cooldownMs: config.store.breakerCooldownMs };
   const opened: Array<{ close(): Promise<void> }> = [];
   const closeAll = async () => {
     await Promise.allSettled(opened.map((store) => store.close()));
@@ -130,7 +159,7 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     const sessions: SessionStore & TransactionStore = redisUrl !== null
       ? await connect('REDIS_URL', 'Redis', redisUrl, () => RedisSessionStore.open(redisUrl, options.redis))
       : config.databaseReadUrl !== null && isPostgres(databaseUrl)
-        ? await openRegional(databaseUrl, config.databaseReadUrl, options, opened)
+        ? await openRegional(databaseUrl, config.databaseReadUrl, options, opened, { ...guard, breaker })
       : isPostgres(databaseUrl)
         ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresSessionStore.open(databaseUrl, options.postgres))
         : SqliteSessionStore.open(databaseUrl);
@@ -147,7 +176,13 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
     if (sessions instanceof RegionalSessionStore) sessions.listen(events);
     if (redisUrl !== null) await connect('REDIS_URL', 'Redis', redisUrl, () => events.start());
     else if (transport) await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => events.start());
-    return { sessions, audit, events, close: closeAll };
+    // SQLite is a local file: it fails at once by itself, and a breaker would also stop the reads that still work.
+    // The regional store has one breaker per server inside (openRegional): one around it would stop the
+    // replica's reads when only the primary fails.
+    const sessionsBreaker = (redisUrl !== null || isPostgres(databaseUrl)) && !(sessions instanceof RegionalSessionStore);
+    const guardedSessions = guardStore(sessions, { name: 'sessions', ...guard, ...(sessionsBreaker ? { breaker } : {}) });
+    const guardedAudit = guardStore(audit, { name: 'audit', ...guard, ...(isPostgres(databaseUrl) ? { breaker } : {}) });
+    return { sessions: guardedSessions, audit: guardedAudit, events, breakerState: () => guardedSessions.breakerState(), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

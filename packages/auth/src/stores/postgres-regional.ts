@@ -333,7 +333,9 @@ export class RegionalSessionStore implements Store {
 /** Whether `error` means the server could not be reached (not that it refused a statement). */
 function isConnectionFailure(error: unknown): boolean {
   for (let err = error, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
-    const { code, message } = err as { code?: unknown; message?: unknown };
+    const { code, message, reason } = err as { code?: unknown; message?: unknown; reason?: unknown };
+    // A StoreUnavailableError of the per-server guard (`guard.ts`), its breaker open included.
+    if (typeof reason === 'string' && /^store_(unreachable|timeout|circuit_open)$/.test(reason)) return true;
     if (typeof code === 'string' && (/^(ECONN|EHOST|ENET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)/.test(code) || /^08|^57P0/.test(code))) return true;
     if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(message)) return true;
   }

@@ -25,7 +25,12 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Told about connection errors after start-up (ioredis reconnects by itself). */
   onError?: (error: Error) => void;
+  /** Longest a command may wait for its reply, in ms (ioredis `commandTimeout`). Default 2000. */
+  commandTimeoutMs?: number;
 }
+
+// 2 s: the request path's budget (STORE_TIMEOUT_MS); a session read takes well under a millisecond.
+const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 // 10 min: an abandoned login must not stay replayable; the callback also checks `expiresAt`.
 const TRANSACTION_TTL_MS = 600_000;
@@ -187,8 +192,10 @@ export class RedisSessionStore implements SessionStore, TransactionStore {
     if (!/^[\w.:{}-]{1,64}$/.test(keyPrefix)) throw new TypeError('keyPrefix must be 1-64 characters of [A-Za-z0-9_.:{}-]');
     const redis = new Redis(redisUrl, {
       lazyConnect: true,
-      // 10 s to connect, then 2 retries per command: a request fails instead of hanging while Redis is down.
+      // 10 s to connect; each command then gets its reply within commandTimeout or fails (also
+      // while queued during a reconnect), and at most 2 reconnections: never a request hanging on Redis.
       connectTimeout: 10_000,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 2,
     });
     // Without a listener ioredis prints every reconnect error to stderr.

@@ -188,6 +188,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     user.lastUpdated = now;
     this.#save();
     this.#emit('user.account.update_profile', actor, [userTarget(user)]);
+    if (change.password) this.#emit('user.account.update_password', actor, [userTarget(user)]);
     return structuredClone(user);
   }
 

@@ -30,7 +30,12 @@ export const DIRECTORY_EVENT_MESSAGES = {
   'group.lifecycle.delete': 'Delete Okta group',
   'user.session.start': 'User login to Okta',
   'user.session.end': 'User logout from Okta',
+  'user.session.clear': 'Clear user session',
+  'user.account.update_password': 'User update password for Okta',
 } as const;
+
+/** Event types a hook may subscribe to here: the ones the emulator emits. */
+export const EVENT_HOOK_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(DIRECTORY_EVENT_MESSAGES));
 
 /** An event type the directory knows a display message for. */
 export type DirectoryEventType = keyof typeof DIRECTORY_EVENT_MESSAGES;

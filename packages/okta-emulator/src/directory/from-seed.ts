@@ -1,3 +1,4 @@
+import { accessPoliciesFromSeed } from './access-policies.ts';
 import { oktaId } from './ids.ts';
 import { hashPassword, hashToken } from './password.ts';
 import type { DirectoryState } from './store.ts';
@@ -69,6 +70,8 @@ export function stateFromSeed(seed: DirectorySeed, now = new Date().toISOString(
       tokenEndpointAuthMethod: method,
       jwks: app.jwks ?? null,
       grantedScopes: app.grantedScopes ?? [],
+      pkceRequired: app.pkceRequired ?? true,
+      ...(app.groupAssignments ? { assignedGroupIds: [...new Set(app.groupAssignments.map(groupIdOf))] } : {}),
     };
   });
   return {
@@ -97,11 +100,17 @@ export function stateFromSeed(seed: DirectorySeed, now = new Date().toISOString(
       created: now,
       lastUpdated: now,
     })),
-    authorizationServer: {
-      ...DEFAULT_AUTHORIZATION_SERVER,
-      ...seed.authorizationServer,
-      groupsClaim: { ...DEFAULT_AUTHORIZATION_SERVER.groupsClaim, ...seed.authorizationServer?.groupsClaim },
-    },
+    authorizationServer: serverFromSeed(seed),
     rateLimitPerMinute: seed.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
   };
+}
+
+function serverFromSeed(seed: DirectorySeed): AuthorizationServerSettings {
+  const { accessPolicies, ...rest } = seed.authorizationServer ?? {};
+  const settings: AuthorizationServerSettings = {
+    ...DEFAULT_AUTHORIZATION_SERVER,
+    ...rest,
+    groupsClaim: { ...DEFAULT_AUTHORIZATION_SERVER.groupsClaim, ...rest.groupsClaim },
+  };
+  return accessPolicies ? { ...settings, accessPolicies: accessPoliciesFromSeed(accessPolicies, settings, oktaId) } : settings;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { accessPoliciesSeedSchema } from './access-policies.ts';
 import { DirectoryError } from './errors.ts';
 import type { DirectorySeed } from './types.ts';
 
@@ -46,6 +47,8 @@ const seedSchema = z.strictObject({
       tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).optional(),
       jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable().optional(),
       grantedScopes: z.array(z.string()).optional(),
+      pkceRequired: z.boolean().optional(),
+      groupAssignments: z.array(z.string().min(1)).optional(),
     }),
   ),
   apiTokens: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(20) })).optional(),
@@ -77,6 +80,8 @@ const seedSchema = z.strictObject({
       idTokenLifetimeSeconds: z.int().positive(),
       refreshTokenLifetimeSeconds: z.int().positive(),
       refreshTokenReuseGraceSeconds: z.int().nonnegative(),
+      scopes: z.array(z.string().min(1)),
+      accessPolicies: accessPoliciesSeedSchema,
     })
     .partial()
     .optional(),
@@ -137,6 +142,9 @@ export function parseSeed(value: unknown, source = 'seed'): DirectorySeed {
     if (app.tokenEndpointAuthMethod === 'private_key_jwt' && !app.jwks?.keys.length) {
       fail(`apps[${i}].jwks`, 'a private_key_jwt app needs its public keys');
     }
+    app.groupAssignments?.forEach((name, j) => {
+      if (!groupKeys.has(name.toLowerCase())) fail(`apps[${i}].groupAssignments[${j}]`, `no seeded group named "${name}"`);
+    });
   });
   return seed;
 }

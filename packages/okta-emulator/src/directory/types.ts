@@ -4,6 +4,8 @@
  * in the data directory so a restart keeps every change.
  */
 
+import type { AccessPoliciesSeed, AccessPolicy } from './access-policies.ts';
+
 /** Okta user lifecycle statuses the emulator models. */
 export type UserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'LOCKED_OUT' | 'DEPROVISIONED';
 
@@ -80,6 +82,12 @@ export interface OidcApp {
   jwks: { keys: Array<Record<string, unknown>> } | null;
   /** Okta API scopes granted to a service app (`okta.users.read`, …). */
   grantedScopes: string[];
+  /** OIDC Back-Channel Logout 1.0 endpoint (set at run time, see Emulator.setLogoutEndpoints). */
+  backchannelLogoutUri?: string;
+  /** *Require PKCE as additional verification*; absent means true (every client must send PKCE). */
+  pkceRequired?: boolean;
+  /** Groups assigned to the app (*Assignments*), by id; absent means every group of the org. Reported, not enforced at sign-in. */
+  assignedGroupIds?: string[];
 }
 
 /**
@@ -132,6 +140,10 @@ export interface AuthorizationServerSettings {
   refreshTokenLifetimeSeconds: number;
   /** Seconds a rotated refresh token may still be used (Okta's "grace period for token rotation"). */
   refreshTokenReuseGraceSeconds: number;
+  /** Scopes the server defines; absent means Okta's reserved scopes plus `groups` (see access-policies.ts). */
+  scopes?: string[];
+  /** Access policies in priority order; absent means Okta's *Default Policy* (see access-policies.ts). */
+  accessPolicies?: AccessPolicy[];
 }
 
 /** The seed file (`--seed`) shape: everything optional except what a minimal org needs. */
@@ -148,11 +160,11 @@ export interface DirectorySeed {
     groups?: string[];
   }>;
   groups: Array<{ id?: string; name: string; description?: string }>;
-  apps: Array<Partial<OidcApp> & { clientId: string }>;
+  apps: Array<Partial<Omit<OidcApp, 'assignedGroupIds'>> & { clientId: string; groupAssignments?: string[] }>;
   /** Plain SSWS token values; stored hashed. */
   apiTokens?: Array<{ name: string; token: string }>;
   eventHooks?: Array<Partial<EventHook> & { url: string; events: string[] }>;
-  authorizationServer?: Partial<AuthorizationServerSettings>;
+  authorizationServer?: Partial<Omit<AuthorizationServerSettings, 'accessPolicies'>> & { accessPolicies?: AccessPoliciesSeed };
   /** Management API rate limit, requests per minute per token/client. */
   rateLimitPerMinute?: number;
 }

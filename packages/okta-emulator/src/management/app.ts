@@ -2,7 +2,10 @@ import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { Directory } from '../directory/directory.ts';
 import { DirectoryError } from '../directory/errors.ts';
+import type { DirectoryUser } from '../directory/types.ts';
+import { appRoutes } from './apps.ts';
 import { authenticate, type ManagementEnv, type VerifyOrgAccessToken } from './auth.ts';
+import { authorizationServerRoutes } from './authorization-servers.ts';
 import { errorBody, fromDirectoryError, OktaApiError, oktaError } from './errors.ts';
 import { eventHookRoutes } from './event-hooks.ts';
 import { groupRoutes } from './groups.ts';
@@ -21,6 +24,8 @@ export interface ManagementAppOptions {
   eventHookHosts?: string[];
   /** Where unexpected failures are reported (the emulator's logger); default: nowhere. */
   logError?: (message: string) => void;
+  /** Called when an admin clears a user's sessions (Universal Logout to the apps that support it). */
+  onClearSessions?: (user: DirectoryUser) => Promise<void>;
 }
 
 /**
@@ -48,9 +53,11 @@ export function createManagementApp(directory: Directory, options: ManagementApp
   app.use('/api/v1/*', authenticate(directory, options.verifyOrgAccessToken));
   app.use('/api/v1/*', rateLimit({ perMinute: directory.rateLimitPerMinute }));
 
-  userRoutes(app, directory, orgUrl);
+  userRoutes(app, directory, orgUrl, options.onClearSessions);
   groupRoutes(app, directory, orgUrl);
   eventHookRoutes(app, directory, orgUrl, { fetch: options.fetch, allowedHosts: options.eventHookHosts ?? [] });
+  appRoutes(app, directory, orgUrl);
+  authorizationServerRoutes(app, directory, orgUrl);
 
   // A route rather than notFound(): it must also answer when this app is mounted in another.
   app.all('/api/v1/*', (c) => c.json(errorBody('E0000007', `Not found: Resource not found: ${c.req.path} (Endpoint)`), 404));

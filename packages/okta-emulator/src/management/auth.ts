@@ -10,7 +10,9 @@ export type ManagementScope =
   | 'okta.groups.read'
   | 'okta.groups.manage'
   | 'okta.eventHooks.read'
-  | 'okta.eventHooks.manage';
+  | 'okta.eventHooks.manage'
+  | 'okta.apps.read'
+  | 'okta.authorizationServers.read';
 
 /** Who is calling: an SSWS API token (every scope, as a super admin's token) or a service app. */
 export interface Principal {

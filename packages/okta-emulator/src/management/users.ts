@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
+import { DIRECTORY_EVENT_MESSAGES, userTarget } from '../directory/events.ts';
 import type { DirectoryUser, UserProfile } from '../directory/types.ts';
 import { requireScope, type ManagementEnv } from './auth.ts';
 import { readJson } from './body.ts';
@@ -11,6 +12,8 @@ import { oktaGroup, oktaUser } from './serialize.ts';
 
 // 200: Okta's default and maximum page size for /api/v1/users.
 const USER_PAGE = { defaultLimit: 200, maxLimit: 200 };
+// A user's groups page like Okta's lists: 200 at most per page, the rest through `Link: rel="next"`.
+const USER_GROUPS_PAGE = { defaultLimit: 200, maxLimit: 200 };
 
 const SEARCH_RULES: SearchRules = {
   attributes: (name) =>
@@ -76,7 +79,7 @@ function boolQuery(value: string | undefined, fallback: boolean): boolean {
 }
 
 /** Users: list, search, get, create, update, lifecycle, delete, a user's groups. */
-export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string): void {
+export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUrl: string, onClearSessions?: (user: DirectoryUser) => Promise<void>): void {
   const requireUser = (idOrLogin: string): DirectoryUser => {
     const user = directory.getUser(idOrLogin);
     if (!user) throw notFound(idOrLogin, 'User');
@@ -163,8 +166,19 @@ export function userRoutes(app: Hono<ManagementEnv>, directory: Directory, orgUr
     return c.json({});
   });
 
+  // Okta's "revoke all user sessions": logs user.session.clear and sends Universal Logout to the
+  // apps that registered an endpoint (awaited, so the caller knows the apps were told).
+  app.delete('/api/v1/users/:id/sessions', async (c) => {
+    const principal = requireScope(c, 'okta.users.manage');
+    const user = requireUser(c.req.param('id'));
+    directory.announce({ eventType: 'user.session.clear', displayMessage: DIRECTORY_EVENT_MESSAGES['user.session.clear'], actor: principal.actor, target: [userTarget(user)], outcome: { result: 'SUCCESS' } });
+    await onClearSessions?.(user);
+    return c.body(null, 204);
+  });
+
   app.get('/api/v1/users/:id/groups', (c) => {
     requireScope(c, 'okta.users.read');
-    return c.json(directory.groupsOfUser(c.req.param('id')).map((group) => oktaGroup(group, orgUrl)));
+    // groupsOfUser is in id order, as the cursor needs.
+    return c.json(paginate(c, orgUrl, directory.groupsOfUser(c.req.param('id')), USER_GROUPS_PAGE).map((group) => oktaGroup(group, orgUrl)));
   });
 }

@@ -20,6 +20,8 @@ export function clientMetadata(app: OidcApp, options: { scope?: string } = {}): 
     response_types: interactive ? ['code'] : [],
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     ...(app.jwks ? { jwks: app.jwks } : {}),
+    // With a back-channel endpoint, ID tokens carry `sid` so the app can end exactly that session.
+    ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     ...(options.scope === undefined ? {} : { scope: options.scope }),
   };
 }

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { serverScopes, withPolicyGrants } from '../directory/access-policies.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { OidcApp } from '../directory/types.ts';
 import { MessagePage, renderPage } from '../signin/views.tsx';
@@ -12,6 +13,9 @@ import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
 import type { OidcStore } from './sqlite-adapter.ts';
 import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
 import { ownTokensOnlyFeatures } from './token-ownership.ts';
+import { refuseUnknownScopes } from './unknown-scopes.ts';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Path of the custom authorization server `default` under the org URL. */
 export const DEFAULT_AS_PATH = '/oauth2/default';
@@ -96,17 +100,18 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
         },
       },
     }),
-    clients: userFacingApps(setup.apps()).map((app) => clientMetadata(app)),
+    clients: userFacingApps(setup.apps()).map((app) => clientMetadata(withPolicyGrants(app, settings))),
     findAccount: accountFinder(directory, directory.orgId, groupsClaim),
     jwks: setup.jwks,
     claims: { sid: null, ...scopeClaims(settings) },
-    scopes: DEFAULT_AS_SCOPES,
+    scopes: serverScopes(settings),
     // Okta puts profile claims in the ID token of the code flow too.
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
-    pkce: { required: () => true },
+    // Okta's *Require PKCE as additional verification*, on unless the app turned it off.
+    pkce: { required: (_ctx: unknown, client: { clientId: string }) => directory.getApp(client.clientId)?.pkceRequired !== false },
     cookies: {
       keys: setup.cookieKeys,
       names: COOKIE_NAMES,
@@ -134,6 +139,8 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       // Only the client a token was issued to may introspect or revoke it, as at Okta.
       ...ownTokensOnlyFeatures(),
       userinfo: { enabled: true },
+      // OIDC Back-Channel Logout 1.0 to apps that register an endpoint (Okta itself offers Universal Logout instead).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         // The confirmation page is never shown: finishLogout redirects right away.
@@ -151,7 +158,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
         getResourceServerInfo: (_ctx: unknown, indicator: string) => {
           if (indicator !== audience) throw new errors.InvalidTarget();
           return {
-            scope: DEFAULT_AS_SCOPES.join(' '),
+            scope: serverScopes(settings).join(' '),
             audience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: settings.accessTokenLifetimeSeconds,
@@ -179,6 +186,13 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       grant.addResourceScope(audience, scope);
       await grant.save();
       return grant;
+    },
+    // oidc-provider refuses outgoing requests (back-channel logout) to loopback and private
+    // addresses; the emulator is a development tool whose apps run on this machine, so loopback
+    // targets go out without that guard, everything else keeps it.
+    fetch: (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher, ...rest } = options;
+      return globalThis.fetch(url, LOOPBACK_HOSTS.has(new URL(url).hostname) ? rest : options);
     },
     rotateRefreshToken: true,
     // Okta's logout ends the sign-in session only: tokens already issued live until they expire.
@@ -236,6 +250,7 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     void recordIssuedToken(issuedTokens, token);
   });
 
+  provider.use(refuseUnknownScopes({ issuer, path: '/v1/authorize', scopes: serverScopes(settings), apps: setup.apps }));
   provider.use(jwtAccessTokensAtIntrospection({ paths: ['/v1/introspect', '/v1/revoke'], resolveId: accessTokenHooks.resolveId }));
   const sessionCookie = { name: COOKIE_NAMES.session, options: COOKIE_OPTIONS };
   provider.use(async function oktaEndpointShapes(ctx, next) {

@@ -22,18 +22,22 @@ export function refuseLogoutWithoutHint(ctx: KoaContextWithOIDC): boolean {
  * oidc-provider's RP-Initiated Logout asks the user to confirm (or auto-posts a form); Okta ends
  * the session at once and redirects. Called after oidc-provider validated the request
  * (`id_token_hint`, registered `post_logout_redirect_uri`) and stored what it validated in
- * `session.state`: ends the session, announces `user.session.end`, redirects with `state`.
+ * `session.state`: sends OIDC Back-Channel Logout to every app of the session that registered an
+ * endpoint (as oidc-provider's own confirmation step would), ends the session, announces
+ * `user.session.end`, redirects with `state`.
  *
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
 export async function finishLogout(
   ctx: KoaContextWithOIDC,
-  options: { directory: Directory; sessionCookie: { name: string; options: Record<string, unknown> } },
+  options: { directory: Directory; sessionCookie: { name: string; options: Record<string, unknown> }; onBackchannelError?: (clientId: string, error: Error) => void },
 ): Promise<void> {
   const session = ctx.oidc.session;
   if (!session) return;
   const state = session.state ?? {};
   const accountId = session.accountId;
+  if (accountId) await sendBackchannelLogouts(ctx, accountId, options.onBackchannelError);
   if (accountId) {
     const user = options.directory.getUser(accountId);
     if (user) options.directory.announce(sessionEvent('user.session.end', user));
@@ -52,4 +56,17 @@ export async function finishLogout(
   }
   ctx.status = 302;
   ctx.redirect(target);
+}
+
+/** One logout token per app of the session with a `backchannel_logout_uri`; failures are reported, never thrown. */
+async function sendBackchannelLogouts(ctx: KoaContextWithOIDC, accountId: string, onError?: (clientId: string, error: Error) => void): Promise<void> {
+  const session = ctx.oidc.session!;
+  const clientIds = Object.keys(session.authorizations ?? {});
+  await Promise.all(
+    clientIds.map(async (clientId) => {
+      const client = await ctx.oidc.provider.Client.find(clientId);
+      if (!client?.backchannelLogoutUri) return;
+      await client.backchannelLogout(accountId, session.sidFor(clientId) ?? '').catch((error: Error) => onError?.(clientId, error));
+    }),
+  );
 }

@@ -49,6 +49,9 @@ declare module 'oidc-provider' {
     clientName?: string;
     scope?: string;
     postLogoutRedirectUris?: string[];
+    backchannelLogoutUri?: string;
+    /** Posts a logout token (OIDC Back-Channel Logout 1.0 §2.5) to the client's endpoint; rejects unless it answers 200/204. */
+    backchannelLogout(sub: string, sid: string): Promise<void>;
   }
 
   export interface SessionModel {
@@ -62,6 +65,7 @@ declare module 'oidc-provider' {
     authorizations?: Record<string, { grantId?: string; sid?: string }>;
     destroyed?: boolean;
     grantIdFor(clientId: string): string | undefined;
+    sidFor(clientId: string): string | undefined;
     destroy(): Promise<void>;
   }
 
@@ -99,6 +103,7 @@ declare module 'oidc-provider' {
     urlFor(name: string, opt?: Record<string, unknown>): string;
     Grant: { new (properties: { accountId: string; clientId: string }): GrantModel; find(id: string): Promise<GrantModel | undefined> };
     Session: { find(id: string): Promise<SessionModel | undefined>; findByUid(uid: string): Promise<SessionModel | undefined> };
+    Client: { find(id: string): Promise<ClientModel | undefined> };
     static readonly ctx: KoaContextWithOIDC | undefined;
   }
 

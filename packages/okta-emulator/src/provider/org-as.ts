@@ -7,7 +7,7 @@ import { notFoundBody } from './errors.ts';
 import { ownTokensOnlyFeatures } from './token-ownership.ts';
 
 /** Okta Management API scopes the emulator's org authorization server grants. */
-export const MANAGEMENT_SCOPES = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage', 'okta.eventHooks.read', 'okta.eventHooks.manage'];
+export const MANAGEMENT_SCOPES = ['okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.groups.manage', 'okta.eventHooks.read', 'okta.eventHooks.manage', 'okta.apps.read', 'okta.apps.manage', 'okta.authorizationServers.read', 'okta.authorizationServers.manage'];
 
 /** What a verified org access token carries for the Management API's per-endpoint checks. */
 export interface OrgAccessToken {

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_TYPES = [
   'stepup.required',
   'admin.action',
   'role.granted',
+  'lifecycle.event',
 ] as const satisfies readonly AuditEventType[];
 
 const PAGE_SIZE = 50;
@@ -66,10 +67,13 @@ function filterLink(filter: AuditFilter, before?: number): string {
   return query ? `/admin/audit?${query}` : '/admin/audit';
 }
 
+// Written by the audit spool on replay (`@gatehouse/auth/stores/audit-spool`): shown as the delay, not as details.
+const SPOOL_MARKERS = new Set(['spoolId', 'delayedSeconds']);
+
 function describeDetail(event: StoredAuditEvent): string {
   const parts: string[] = [];
   if (event.reason) parts.push(`reason: ${event.reason}`);
-  for (const [key, value] of Object.entries(event.detail ?? {})) parts.push(`${key}: ${String(value)}`);
+  for (const [key, value] of Object.entries(event.detail ?? {})) if (!SPOOL_MARKERS.has(key)) parts.push(`${key}: ${String(value)}`);
   return parts.join(' · ');
 }
 
@@ -92,7 +96,10 @@ export const AuditTable: FC<{ events: StoredAuditEvent[] }> = ({ events }) => {
         <tbody>
           {events.map((event) => (
             <tr data-live-key={String(event.id)}>
-              <td>{formatTime(event.at)}</td>
+              <td>
+                {formatTime(event.at)}
+                {typeof event.detail?.delayedSeconds === 'number' && <><br /><small>written {event.detail.delayedSeconds} s late (store outage)</small></>}
+              </td>
               <td><code>{event.type}</code></td>
               <td><ResultBadge result={event.result} /></td>
               <td>{event.email ?? event.sub ?? '—'}</td>

@@ -16,6 +16,7 @@ import { failureSummary, healthRoutes } from './health.tsx';
 import { AdminNav } from './nav.tsx';
 import { roleRoutes } from './roles.tsx';
 import { SessionsTable, sessionRoutes } from './sessions.tsx';
+import { setupRoutes } from './setup/index.tsx';
 import { userActionRoutes } from './user-actions.tsx';
 import { DirectoryMissing, UsersTable, userRoutes } from './users.tsx';
 
@@ -27,6 +28,9 @@ const OVERVIEW_ROWS = 8;
  */
 export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
+  if (deps.config.stepUp.mfa === 'if-enrolled') {
+    deps.logger.warn({ setting: 'STEP_UP_MFA=if-enrolled' }, 'admin actions accept a password-only step-up for admins without a second factor; enroll every admin in MFA and unset STEP_UP_MFA');
+  }
 
   app.use('*', async function adminOnly(c, next) {
     requireRole(c, 'admin');
@@ -94,6 +98,7 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
   app.route('/', auditRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', roleRoutes(deps));
+  app.route('/', setupRoutes(deps));
 
   return app;
 }

@@ -10,6 +10,7 @@ const ITEMS = [
   ['/admin/audit', 'Audit log'],
   ['/admin/health', 'Sign-in health'],
   ['/admin/roles', 'Roles'],
+  ['/admin/setup', 'Set-up check'],
 ] as const;
 
 /** The warning every admin page shows while the STEP_UP_MFA=if-enrolled opt-out is set. */

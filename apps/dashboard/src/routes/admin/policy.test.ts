@@ -91,6 +91,7 @@ describe('STEP_UP_MFA=if-enrolled (the documented opt-out)', () => {
     assert.equal(new URL(res.headers.get('location') ?? '', 'http://x').searchParams.get('acr_values'), 'urn:okta:loa:2fa:any:ifpossible');
     const { cookie } = await signInWithClaims(h, { acr: 'urn:okta:loa:2fa:any:ifpossible', amr: ['pwd'] });
     assert.equal((await post(h, '/admin/sessions/whatever/revoke', cookie)).status, 303);
+    assert.ok(h.logs.some((line) => line.includes('"level":40') && line.includes('STEP_UP_MFA=if-enrolled')), 'a warning in the log at start');
     for (const page of ['/admin', '/admin/sessions', '/admin/health', '/admin/audit', '/admin/roles']) {
       assert.match(await (await h.request(page, { cookie })).text(), /STEP_UP_MFA=if-enrolled is set/, page);
     }

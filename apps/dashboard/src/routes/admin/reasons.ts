@@ -134,6 +134,10 @@ const EXACT: Record<string, ReasonAdvice> = {
     meaning: 'A signed-in user opened a page their role does not allow.',
     fix: 'If they should have access, add them to a group mapped to the role (GATEHOUSE_ADMIN_GROUPS / GATEHOUSE_VIEWER_GROUPS).',
   },
+  rate_limited: {
+    meaning: 'A client was refused for a while: too many failed sign-in callbacks or bad access tokens a minute, or too many sign-ins started and never finished (detail `limit` says which).',
+    fix: 'Usually a script or a scanner; nothing to fix in Okta. If it is a real office behind one address, raise AUTH_RATE_LIMIT_PER_MINUTE or AUTH_ABANDONED_LOGINS_PER_10_MIN, and check TRUST_PROXY_HOPS behind a proxy.',
+  },
   auth_csrf: {
     meaning: 'A state-changing request did not come from a Gatehouse page.',
     fix: 'Nothing to fix in Okta; repeated occurrences may indicate an attack, or a proxy rewriting the Origin header.',

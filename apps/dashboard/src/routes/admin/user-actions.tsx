@@ -135,6 +135,7 @@ export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
     },
     async run(_c, { id, groupId }) {
       await directory().addToGroup(id, groupId);
+      await deps.auth.lifecycle.userChanged(id, 'admin_panel', { group: groupId });
       const group = (await directory().listGroups()).find((candidate) => candidate.id === groupId);
       return {
         target: id,
@@ -157,6 +158,7 @@ export function userActionRoutes(deps: AppDeps): Hono<AuthEnv> {
     },
     async run(_c, { id, groupId }) {
       await directory().removeFromGroup(id, groupId);
+      await deps.auth.lifecycle.userChanged(id, 'admin_panel', { group: groupId });
       return { target: id, detail: { group: groupId }, redirect: `${userPath(id)}?done=group-removed` };
     },
     onError: (c, err, _input, auth) => directoryFailure(c, deps, auth, err),

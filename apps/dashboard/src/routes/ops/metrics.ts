@@ -20,6 +20,14 @@ export interface AppMetrics {
   countLimited(what: 'callback' | 'login' | 'bearer'): void;
   /** Counts audit events folded into an aggregated row (`gatehouse_audit_events_aggregated_total`). */
   countAggregated(type: string, reason: string | undefined): void;
+  /** One failed store call (`gatehouse_store_failures_total{store,cause}`). */
+  countStoreFailure(store: string, cause: string): void;
+  /** A store circuit breaker's state (`gatehouse_store_breaker_open{store}`: 1 open, 0.5 half-open, 0 closed). */
+  setBreakerState(store: string, state: 'open' | 'half_open' | 'closed'): void;
+  /** Audit events lost because the store failed and the spool could not keep them (`gatehouse_audit_events_lost_total`). */
+  countAuditLost(count: number): void;
+  /** Reports the audit spool's waiting events as `gatehouse_audit_spool_events`. */
+  observeAuditSpool(status: () => { pending: number }): void;
 }
 
 /** Keeps label values bounded: reasons are `[a-z0-9_]` codes, anything else is folded. */
@@ -69,7 +77,41 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
     help: 'Unexpired sessions in the session store.',
     registers: [registry],
     async collect() {
-      this.set(await sessions.count());
+      // A store outage must not take the scrape down with it (that is when metrics matter most):
+      // the gauge keeps its last value and gatehouse_store_failures_total says why.
+      try {
+        this.set(await sessions.count());
+      } catch {
+        // counted by the store guard
+      }
+    },
+  });
+
+  const storeFailures = new Counter({
+    name: 'gatehouse_store_failures_total',
+    help: 'Failed calls to a store (sessions, audit) by cause: store_timeout, store_circuit_open, store_unreachable, disk_full, ...',
+    labelNames: ['store', 'cause'] as const,
+    registers: [registry],
+  });
+  const breaker = new Gauge({
+    name: 'gatehouse_store_breaker_open',
+    help: 'Store circuit breaker: 1 open (failing fast), 0.5 half-open (one trial call), 0 closed.',
+    labelNames: ['store'] as const,
+    registers: [registry],
+  });
+
+  const auditLost = new Counter({
+    name: 'gatehouse_audit_events_lost_total',
+    help: 'Audit events lost: the audit store failed and the local spool was full or unwritable.',
+    registers: [registry],
+  });
+  let spoolStatus: (() => { pending: number }) | null = null;
+  new Gauge({
+    name: 'gatehouse_audit_spool_events',
+    help: 'Audit events waiting in the local spool for the audit store to come back.',
+    registers: [registry],
+    collect() {
+      this.set(spoolStatus?.().pending ?? 0);
     },
   });
 
@@ -96,6 +138,18 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
     },
     countAggregated(type, reason) {
       aggregated.inc({ type: label(type), reason: label(reason) });
+    },
+    countStoreFailure(store, cause) {
+      storeFailures.inc({ store: label(store), cause: label(cause) });
+    },
+    setBreakerState(store, state) {
+      breaker.set({ store: label(store) }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0);
+    },
+    countAuditLost(count) {
+      auditLost.inc(count);
+    },
+    observeAuditSpool(status) {
+      spoolStatus = status;
     },
     countAuditEvents(log) {
       const record = async (event: AuditEvent) => {

@@ -17,10 +17,10 @@ describe('/healthz and /metrics', () => {
     assert.deepEqual(await res.json(), { status: 'ok' });
   });
 
-  test('/readyz is 503 JSON when the IdP is unreachable', async () => {
+  test('/readyz is 200 "degraded" when only the IdP is unreachable: signed-in users still work here', async () => {
     const res = await h.request('/readyz');
-    assert.equal(res.status, 503);
-    assert.deepEqual(await res.json(), { status: 'not_ready', checks: { sessionStore: 'ok', identityProvider: 'failing' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'degraded', checks: { sessionStore: 'ok', identityProvider: 'degraded' }, reasons: { identityProvider: 'network_error' } });
   });
 
   test('/metrics: default metrics, requests by matched route, auth events by type/result/reason, active sessions', async () => {

@@ -25,7 +25,8 @@ const AMR_LABELS: Record<string, string> = {
 /** Claims shown as a table: display-only values, stringified; nothing secret lives in claims. */
 function claimRows(claims: Record<string, unknown>): Array<[string, string]> {
   return Object.entries(claims)
-    .filter(([, value]) => value !== undefined)
+    // `gh_*` are Gatehouse's own bookkeeping (when the identity was last checked), not ID token claims.
+    .filter(([name, value]) => value !== undefined && !name.startsWith('gh_'))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => {
       if ((name === 'auth_time' || name === 'iat' || name === 'exp') && typeof value === 'number') return [name, `${value} (${formatTime(value * 1000)})`];

@@ -1,0 +1,23 @@
+/**
+ * The server-to-server lifecycle endpoints as a Hono sub-app, mounted at the root before CSRF and
+ * the `/auth/*` rate limit (their callers are Okta's servers, not browsers):
+ * `GET`/`POST /hooks/okta` (Okta Event Hooks), `POST /auth/global-token-revocation` (Universal Logout),
+ * `POST /auth/backchannel-logout` (OIDC Back-Channel Logout 1.0).
+ * @see ARCHITECTURE.md "Routes" (wave 2)
+ */
+import { Hono } from 'hono';
+import type { Auth } from '../auth.ts';
+import { recordPeerAddress } from './context.ts';
+
+/** The lifecycle sub-app for `auth`: `app.route('/', lifecycleRoutes(auth))`. */
+export function lifecycleRoutes(auth: Auth): Hono {
+  const routes = new Hono();
+  routes.use(async function gatehousePeerAddress(c, next) {
+    recordPeerAddress(c, auth.config.trustProxyHops);
+    await next();
+  });
+  routes.all('/hooks/okta', (c) => auth.eventHook(c.req.raw));
+  routes.all('/auth/global-token-revocation', (c) => auth.globalTokenRevocation(c.req.raw));
+  routes.all('/auth/backchannel-logout', (c) => auth.backchannelLogout(c.req.raw));
+  return routes;
+}

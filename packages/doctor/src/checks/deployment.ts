@@ -1,0 +1,208 @@
+/**
+ * The app's own side: the Management API credentials and what they may read, the Event Hook and
+ * Universal Logout endpoint, https, what the deployed app really sends as its redirect URI
+ * (`--url`), the session secret and the stores.
+ */
+import { EMULATOR_DEFAULTS, isLoopbackHost } from '@gatehouse/auth/config';
+import { describeServer } from '@gatehouse/auth/stores/factory';
+import type { DoctorContext } from '../context.ts';
+import { networkCause } from '../context.ts';
+import { ApiFailure, type ReadScope } from '../management.ts';
+import { PROBE_CANARY_ADDRESS, PROBE_HEADER, PROBE_PATH, probeHeader, type ForwardedAnswer } from '../probe.ts';
+import type { OktaEventHook } from '../okta-types.ts';
+import { Unavailable, type Check } from '../types.ts';
+
+/** Values the README and the emulator's banner print (its demo credentials): never a real secret. */
+const PUBLISHED_VALUES: readonly string[] = [EMULATOR_DEFAULTS.clientSecret, EMULATOR_DEFAULTS.apiToken];
+
+/** Events the app's hook receiver acts on (issue 7): each ends or re-roles sessions. */
+export const HOOK_EVENTS = [
+  'user.lifecycle.deactivate',
+  'user.lifecycle.suspend',
+  'user.lifecycle.delete.initiated',
+  'user.session.end',
+  'group.user_membership.add',
+  'group.user_membership.remove',
+];
+
+function deployedUrl(ctx: DoctorContext): string {
+  const url = ctx.options.url;
+  if (!url) throw new Unavailable('skipped', 'not checked: pass --url <deployed url> to check the running app');
+  return url.replace(/\/+$/, '');
+}
+
+export const accessCheck: Check = {
+  id: 'management.access',
+  title: 'Management API access',
+  async run(ctx) {
+    if (ctx.config.okta.kind !== 'okta') return { status: 'skipped', found: `not checked: ${ctx.config.okta.issuer} is not an Okta issuer, so the Okta app, authorization server, groups, policy and hook checks do not apply` };
+    if (!ctx.api) {
+      return { status: 'warning', found: 'no Management API credentials: the app, authorization server, groups, policy and hook checks are skipped', fix: 'Set OKTA_API_TOKEN (Okta Admin Console → Security → API → Tokens → Create Token), or a service app with okta.apps.read, okta.authorizationServers.read, okta.groups.read, okta.users.read, okta.eventHooks.read.' };
+    }
+    const probes: Array<[string, ReadScope]> = [
+      [`/api/v1/apps/${encodeURIComponent(ctx.config.okta.clientId)}`, 'okta.apps.read'],
+      ...(ctx.serverId ? [[`/api/v1/authorizationServers/${encodeURIComponent(ctx.serverId)}`, 'okta.authorizationServers.read'] as [string, ReadScope]] : []),
+      ...[...new Set([...ctx.config.roles.admin, ...ctx.config.roles.viewer])].map((name) => [`/api/v1/groups?q=${encodeURIComponent(name)}&limit=200`, 'okta.groups.read'] as [string, ReadScope]),
+      ['/api/v1/eventHooks', 'okta.eventHooks.read'],
+      ...(ctx.options.user ? [[`/api/v1/users/${encodeURIComponent(ctx.options.user)}`, 'okta.users.read'] as [string, ReadScope]] : []),
+    ];
+    const outcomes = await Promise.all(probes.map(([path, scope]) => ctx.oktaOutcome(path, scope)));
+    const failures = outcomes.filter((outcome): outcome is ApiFailure => outcome instanceof ApiFailure && outcome.kind !== 'not_found');
+    if (failures.length === 0) return { status: 'ok', found: `the ${ctx.api.via} can read apps, authorization servers, groups${ctx.options.user ? ', users' : ''} and event hooks` };
+    const messages = [...new Set(failures.map((failure) => failure.message))];
+    return { status: 'problem', found: messages.join('; '), ...(failures[0]?.fix ? { fix: failures[0].fix } : {}) };
+  },
+};
+
+export const hookChecks: Check[] = [
+  {
+    id: 'hooks.event-hook',
+    title: 'Event Hook',
+    async run(ctx) {
+      const target = `${ctx.config.appBaseUrl}/hooks/okta`;
+      const hooks = (await ctx.okta<OktaEventHook[]>('/api/v1/eventHooks', 'okta.eventHooks.read')) ?? [];
+      const create = `Okta Admin Console → Workflow → Event Hooks → Create Event Hook: URL ${target}, Authentication field Authorization with the value of OKTA_EVENT_HOOK_SECRET, Subscribe to events ${HOOK_EVENTS.join(', ')}; Save & Continue → Verify.`;
+      const ours = hooks.filter((hook) => hook.channel?.config?.uri === target);
+      if (ours.length === 0) {
+        const elsewhere = hooks.find((hook) => hook.channel?.config?.uri?.endsWith('/hooks/okta'));
+        if (elsewhere) return { status: 'problem', found: `the Event Hook "${elsewhere.name}" points at ${elsewhere.channel?.config?.uri}, not ${target}`, fix: `Okta Admin Console → Workflow → Event Hooks → ${elsewhere.name} → Edit → URL: ${target}; then Verify.` };
+        return { status: 'warning', found: `no Event Hook points at ${target}: a user deactivated or removed from a group in Okta keeps their session until it is next revalidated`, fix: create };
+      }
+      const hook = ours.find((candidate) => candidate.status === 'ACTIVE' && candidate.verificationStatus === 'VERIFIED') ?? ours[0];
+      if (hook?.status !== 'ACTIVE') return { status: 'problem', found: `the Event Hook "${hook?.name}" is ${hook?.status}: Okta sends it nothing`, fix: `Okta Admin Console → Workflow → Event Hooks → ${hook?.name} → Actions → Activate.` };
+      if (hook.verificationStatus !== 'VERIFIED') return { status: 'problem', found: `the Event Hook "${hook.name}" is not verified: Okta sends it nothing`, fix: `Okta Admin Console → Workflow → Event Hooks → ${hook.name} → Actions → Verify (the app must be reachable from Okta at ${target}).` };
+      const missing = HOOK_EVENTS.filter((event) => !(hook.events?.items ?? []).includes(event));
+      if (missing.length > 0) return { status: 'problem', found: `the Event Hook "${hook.name}" is not subscribed to ${missing.join(', ')}`, fix: `Okta Admin Console → Workflow → Event Hooks → ${hook.name} → Edit → Subscribe to events: add ${missing.join(', ')}.` };
+      if (!hook.channel?.config?.authScheme?.key) return { status: 'warning', found: `the Event Hook "${hook.name}" sends no authorization header: the app refuses its deliveries`, fix: `Okta Admin Console → Workflow → Event Hooks → ${hook.name} → Edit → Authentication field: Authorization, Authentication secret: OKTA_EVENT_HOOK_SECRET.` };
+      return { status: 'ok', found: `"${hook.name}" is active, verified, points at ${target} and has the ${HOOK_EVENTS.length} lifecycle events` };
+    },
+  },
+  {
+    id: 'hooks.universal-logout',
+    title: 'Universal Logout endpoint',
+    async run(ctx) {
+      const url = `${deployedUrl(ctx)}/auth/global-token-revocation`;
+      let response: Response;
+      try {
+        response = await ctx.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', redirect: 'manual', signal: AbortSignal.timeout(ctx.timeoutMs) });
+      } catch (error) {
+        return { status: 'problem', found: `${url} could not be reached (${networkCause(error)})`, fix: 'Check that the app is deployed at --url and reachable from here.' };
+      }
+      await response.body?.cancel();
+      if (response.status === 400 || response.status === 401) return { status: 'ok', found: `${url} answers and refuses an unsigned request (${response.status})` };
+      // 403: Gatehouse's CSRF guard refuses cross-site POSTs to paths no route exempts, i.e. the endpoint is not there.
+      if (response.status === 404 || response.status === 403) return { status: 'warning', found: `${url} answers ${response.status}: this deployment does not serve Universal Logout`, fix: 'Deploy a Gatehouse version with Universal Logout, then Okta Admin Console → Applications → your app → General → Logout → Universal Logout.' };
+      return { status: 'problem', found: `${url} answers ${response.status} to an unsigned request (expected 400 or 401)`, fix: 'Check the proxy in front of the app passes POST /auth/global-token-revocation through unchanged.' };
+    },
+  },
+];
+
+export const deploymentChecks: Check[] = [
+  {
+    id: 'deploy.https',
+    title: 'https base URL',
+    async run(ctx) {
+      const url = new URL(ctx.config.appBaseUrl);
+      if (url.protocol === 'https:') return { status: 'ok', found: `${ctx.config.appBaseUrl} (cookies are Secure, __Host- prefixed)` };
+      if (isLoopbackHost(url.hostname) && ctx.config.nodeEnv !== 'production') return { status: 'ok', found: `${ctx.config.appBaseUrl}: plain http on loopback, for development only` };
+      return { status: 'problem', found: `APP_BASE_URL is ${ctx.config.appBaseUrl}: session cookies travel unencrypted and are not Secure`, fix: `Set APP_BASE_URL to the https URL people use (behind a TLS proxy too), and register https://…/auth/callback in Okta.` };
+    },
+  },
+  {
+    id: 'deploy.redirect-uri',
+    title: 'Redirect URI of the deployed app',
+    async run(ctx) {
+      const url = `${deployedUrl(ctx)}/auth/login`;
+      let response: Response;
+      try {
+        response = await ctx.fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(ctx.timeoutMs) });
+      } catch (error) {
+        return { status: 'problem', found: `${url} could not be reached (${networkCause(error)})`, fix: 'Check --url, and that the app is deployed and reachable from here.' };
+      }
+      await response.body?.cancel();
+      const location = URL.parse(response.headers.get('location') ?? '', url);
+      const sent = location?.searchParams.get('redirect_uri');
+      if (!sent) return { status: 'problem', found: `${url} did not redirect to Okta (HTTP ${response.status})`, fix: 'Check --url points at the Gatehouse app itself.' };
+      if (sent === ctx.config.redirectUri) return { status: 'ok', found: `the deployed app sends redirect_uri ${sent}, as this configuration does` };
+      const tls = deployedUrl(ctx).startsWith('https:') && sent.startsWith('http:');
+      return {
+        status: 'problem',
+        found: `the deployed app sends redirect_uri ${sent}, this configuration ${ctx.config.redirectUri}${tls ? ': it is served over https but believes it is on http (APP_BASE_URL behind a TLS proxy)' : ''}`,
+        fix: tls ? `Set APP_BASE_URL=${new URL(deployedUrl(ctx)).origin} in the deployment.` : 'Give the deployment and this command the same APP_BASE_URL.',
+      };
+    },
+  },
+  {
+    id: 'deploy.proxy-hops',
+    title: 'TRUST_PROXY_HOPS',
+    async run(ctx) {
+      const url = `${deployedUrl(ctx)}${PROBE_PATH}`;
+      let response: Response;
+      try {
+        response = await ctx.fetch(url, {
+          headers: { [PROBE_HEADER]: await probeHeader(ctx.config.session.secrets[0] ?? '', ctx.now()), 'X-Forwarded-For': PROBE_CANARY_ADDRESS },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(ctx.timeoutMs),
+        });
+      } catch (error) {
+        return { status: 'problem', found: `${url} could not be reached (${networkCause(error)})`, fix: 'Check --url, and that the app is deployed and reachable from here.' };
+      }
+      const answer = response.status === 200 ? ((await response.json().catch(() => null)) as ForwardedAnswer | null) : (await response.body?.cancel(), null);
+      if (!answer || !Array.isArray(answer.forwardedFor)) {
+        return { status: 'warning', found: `${url} does not answer the doctor's probe (HTTP ${response.status}): an older version, or its SESSION_SECRET differs from this configuration's`, fix: "Run the doctor with the deployment's own configuration (same SESSION_SECRET)." };
+      }
+      // Entries after our canary were appended by proxies; without the canary a proxy replaced the header.
+      const canary = answer.forwardedFor.lastIndexOf(PROBE_CANARY_ADDRESS);
+      const added = answer.forwardedFor.length - (canary + 1);
+      const hops = answer.trustProxyHops;
+      if (answer.clientAddress === PROBE_CANARY_ADDRESS) {
+        return { status: 'problem', found: `TRUST_PROXY_HOPS=${hops} but requests pass ${added} prox${added === 1 ? 'y' : 'ies'}: the app took the X-Forwarded-For entry the doctor made up for the client's address, so anyone can choose theirs (rate limits, audit log)`, fix: `Set TRUST_PROXY_HOPS=${added} in the deployment.` };
+      }
+      if (added !== hops) {
+        return { status: 'problem', found: `requests pass ${added} prox${added === 1 ? 'y' : 'ies'} adding X-Forwarded-For, TRUST_PROXY_HOPS is ${hops}: the app sees ${added > hops ? "a proxy's address as everyone's (one rate limit for all)" : 'the proxy instead of the client'}`, fix: `Set TRUST_PROXY_HOPS=${added} in the deployment.` };
+      }
+      return { status: 'ok', found: `${added} prox${added === 1 ? 'y adds' : 'ies add'} X-Forwarded-For and TRUST_PROXY_HOPS is ${hops}; a made-up entry is not believed` };
+    },
+  },
+  {
+    id: 'session.secret',
+    title: 'Session secret',
+    async run(ctx) {
+      const secrets = ctx.config.session.secrets;
+      const published = secrets.filter((secret) => PUBLISHED_VALUES.includes(secret));
+      if (published.length > 0) {
+        return { status: 'problem', found: 'a SESSION_SECRET value is one published in this repository (a demo or test value): anyone can forge sessions', fix: 'Generate one with `openssl rand -base64 48`; keep the old one after it (comma-separated) until existing sessions have expired.' };
+      }
+      // 16 distinct characters: a random base64 secret of 32+ characters has ~25; a typed phrase or a repeated pattern has fewer (the config refuses those too).
+      const weak = secrets.filter((secret) => new Set(secret).size < 16);
+      if (weak.length > 0) {
+        return { status: 'problem', found: `${weak.length === secrets.length ? 'the' : `${weak.length} of ${secrets.length}`} SESSION_SECRET value${weak.length > 1 ? 's look' : ' looks'} typed, not random (few distinct characters)`, fix: 'Generate one with `openssl rand -base64 48`.' };
+      }
+      return { status: 'ok', found: `${secrets.length} secret${secrets.length > 1 ? 's (rotation in progress: the first encrypts)' : ''} of ${Math.min(...secrets.map((secret) => secret.length))}+ random-looking characters, none of them a published value` };
+    },
+  },
+  {
+    id: 'store',
+    title: 'Session store',
+    async run(ctx) {
+      const where = ctx.config.redisUrl ? `Redis at ${describeServer(ctx.config.redisUrl)}` : ctx.config.databaseUrl.startsWith('file:') ? `SQLite at ${ctx.config.databaseUrl.slice(5)}` : `PostgreSQL at ${describeServer(ctx.config.databaseUrl)}`;
+      try {
+        const detail = await (ctx.options.probeStore ?? (() => openAndCount(ctx)))();
+        return { status: 'ok', found: `${where} is reachable and its tables are in place (${detail})` };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { status: 'problem', found: `${where}: ${message}`, fix: 'Start the database (or fix DATABASE_URL / REDIS_URL); the tables are created on first start.' };
+      }
+    },
+  },
+];
+
+async function openAndCount(ctx: DoctorContext): Promise<string> {
+  const { openStores } = await import('@gatehouse/auth/stores/factory');
+  const stores = await openStores(ctx.config);
+  try {
+    return `${await stores.sessions.count()} active sessions`;
+  } finally {
+    await stores.close();
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * Every check, passing and failing, against the real Okta emulator misconfigured in each of the
+ * ways a real org goes wrong. One emulator per kind of org; many doctor runs against each.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
+import { HOOK_EVENTS } from './checks/deployment.ts';
+import { formatReport } from './format.ts';
+import { CHECKS } from './run.ts';
+import { APP_BASE_URL, TEST_SESSION_SECRET, configFor, diagnose, tempDir } from './testing.ts';
+
+const temp = tempDir();
+after(() => temp.cleanup());
+
+const HOOK = { name: 'Gatehouse', url: `${APP_BASE_URL}/hooks/okta`, events: HOOK_EVENTS, authScheme: { type: 'HEADER' as const, key: 'Authorization', value: 'hook-secret-for-tests' } };
+
+function seedWith(change: (seed: DirectorySeed) => void): DirectorySeed {
+  const seed = structuredClone(loadSeed());
+  change(seed);
+  return seed;
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Nothing secret ends up in what the doctor prints. */
+function assertNoSecrets(text: string): void {
+  for (const secret of [DEMO_CLIENT_SECRET, DEMO_API_TOKEN, TEST_SESSION_SECRET, 'hook-secret-for-tests', 'BEGIN PRIVATE KEY']) assert.ok(!text.includes(secret), `the report shows ${secret.slice(0, 6)}…`);
+  assert.ok(!/\n\s+at .+:\d+:\d+/.test(text), 'the report holds a stack trace');
+}
+
+describe('a correct set-up', () => {
+  let emulator: Emulator;
+  let serviceKey: string;
+  let narrowKey: string;
+  before(async () => {
+    const keys = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256', { extractable: true })]);
+    const jwks = await Promise.all(keys.map(async ({ publicKey }, i) => ({ keys: [{ ...(await exportJWK(publicKey)), kid: `k${i}`, alg: 'RS256', use: 'sig' }] })));
+    [serviceKey, narrowKey] = await Promise.all(keys.map(({ privateKey }) => exportPKCS8(privateKey))) as [string, string];
+    emulator = await startEmulator({
+      seed: seedWith((seed) => {
+        seed.eventHooks = [HOOK];
+        seed.users.push({ status: 'SUSPENDED', profile: { login: 'gone@gatehouse.test', email: 'gone@gatehouse.test', firstName: 'Gone', lastName: 'Away' }, groups: ['admin'] });
+        seed.apps.push(
+          { clientId: '0oa1doctorreadallsvc', name: 'Doctor (all read scopes)', tokenEndpointAuthMethod: 'private_key_jwt', jwks: jwks[0], grantedScopes: ['okta.apps.read', 'okta.authorizationServers.read', 'okta.groups.read', 'okta.users.read', 'okta.eventHooks.read'] },
+          { clientId: '0oa1doctorusersonlys', name: 'Doctor (users only)', tokenEndpointAuthMethod: 'private_key_jwt', jwks: jwks[1], grantedScopes: ['okta.users.read'] },
+        );
+      }),
+    });
+  });
+  after(() => emulator.close());
+
+  test('every check is ok, and the report says so in one line each', async () => {
+    const { report } = await diagnose(configFor(emulator, temp.dir), { user: 'admin@gatehouse.test' });
+    const notOk = report.findings.filter((finding) => finding.status !== 'ok');
+    assert.deepEqual(notOk.map((finding) => `${finding.id}: ${finding.status}`), ['hooks.universal-logout: skipped', 'deploy.redirect-uri: skipped', 'deploy.proxy-hops: skipped'], formatReport(report));
+    assert.equal(report.problems, 0);
+    assert.deepEqual(report.findings.map((finding) => finding.id), CHECKS.map((check) => check.id));
+    const text = formatReport(report);
+    assert.equal(text.split('\n').filter((line) => /^(ok|warning|PROBLEM|skipped) /.test(line)).length, CHECKS.length);
+    assert.match(text, /No problems\./);
+    assertNoSecrets(text);
+  });
+
+  test('a service app with every read scope passes the Management API checks', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_API_TOKEN: '', OKTA_MANAGEMENT_CLIENT_ID: '0oa1doctorreadallsvc', OKTA_MANAGEMENT_PRIVATE_KEY: serviceKey }), { user: 'viewer@gatehouse.test' });
+    assert.equal(d.get('management.access').status, 'ok', d.get('management.access').found);
+    assert.match(d.get('management.access').found, /service app 0oa1doctorreadallsvc/);
+    assert.equal(d.get('authz.groups-claim').status, 'ok');
+    assert.match(d.get('user.role').found, /viewer@gatehouse\.test: groups claim \[viewer\] → viewer/);
+  });
+
+  test('a service app missing scopes: a problem naming the scope and where to grant it; dependent checks skipped', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_API_TOKEN: '', OKTA_MANAGEMENT_CLIENT_ID: '0oa1doctorusersonlys', OKTA_MANAGEMENT_PRIVATE_KEY: narrowKey }));
+    const access = d.get('management.access');
+    assert.equal(access.status, 'problem');
+    assert.match(access.found, /scope okta\.apps\.read/);
+    assert.match(access.fix ?? '', /Okta API Scopes → Grant okta\.apps\.read/);
+    assert.equal(d.get('client.app').status, 'skipped');
+    assert.equal(d.get('client.sign-in-redirect').status, 'ok', 'probes that need no Management API still run');
+    assertNoSecrets(JSON.stringify(d.report));
+  });
+
+  test('an API token Okta does not know: 401 is a finding with its fix, never a stack trace', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_API_TOKEN: '00this-token-does-not-exist-anywhere00' }));
+    const access = d.get('management.access');
+    assert.equal(access.status, 'problem');
+    assert.match(access.found, /answered 401 E0000011/);
+    assert.match(access.fix ?? '', /Security → API → Tokens/);
+    assert.ok(!JSON.stringify(d.report).includes('00this-token-does-not-exist-anywhere00'));
+    assert.equal(d.get('groups.exist').status, 'skipped');
+  });
+
+  test('no Management API credentials: a warning, and the checks that need them are skipped', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_API_TOKEN: '' }));
+    assert.equal(d.get('management.access').status, 'warning');
+    assert.equal(d.get('authz.groups-claim').status, 'skipped');
+    assert.equal(d.get('client.credentials').status, 'ok');
+    assert.equal(d.report.problems, 0);
+  });
+
+  test('wrong client secret: invalid_client, with where to copy the secret from', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_CLIENT_SECRET: 'not-the-secret-of-this-app-at-all' }));
+    assert.equal(d.get('client.credentials').status, 'problem');
+    assert.match(d.get('client.credentials').found, /invalid_client/);
+    assert.match(d.get('client.credentials').fix ?? '', /General → Client Credentials/);
+    assert.ok(!JSON.stringify(d.report).includes('not-the-secret-of-this-app-at-all'));
+  });
+
+  test('the org authorization server instead of the custom one', async () => {
+    // Known from the issuer alone (an Okta host without /oauth2/<id>): no request is made.
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_ISSUER: 'https://gatehouse-doctor.okta.com' }), { only: ['idp.authorization-server'] });
+    assert.equal(d.get('idp.authorization-server').status, 'problem');
+    assert.match(d.get('idp.authorization-server').fix ?? '', /oauth2\/default/);
+  });
+
+  test('an issuer that differs from the one Okta announces', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_ISSUER: emulator.issuer.replace('localhost', '127.0.0.1') }));
+    const finding = d.get('idp.discovery');
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /names the issuer http:\/\/localhost:\d+\/oauth2\/default/);
+    assert.equal(d.get('client.credentials').status, 'skipped');
+  });
+
+  test('a clock minutes off: a problem; seconds off: a warning', async () => {
+    const far = await diagnose(configFor(emulator, temp.dir), { now: () => Date.now() + 180_000 });
+    assert.equal(far.get('idp.clock').status, 'problem');
+    assert.match(far.get('idp.clock').found, /18\d s ahead of the identity provider's/);
+    const near = await diagnose(configFor(emulator, temp.dir), { now: () => Date.now() - 20_000 });
+    assert.equal(near.get('idp.clock').status, 'warning');
+  });
+
+  test('an IdP without RFC 9207 iss: a warning; one naming another issuer: a problem', async () => {
+    /** The emulator's answers with the authorization response's iss removed or replaced (an IdP unlike the emulator). */
+    const rewriting = (iss: string | null): typeof fetch => async (input, init) => {
+      const response = await fetch(input, init);
+      const location = URL.parse(response.headers.get('location') ?? '');
+      if (!location?.searchParams.has('iss')) return response;
+      if (iss === null) location.searchParams.delete('iss');
+      else location.searchParams.set('iss', iss);
+      const headers = new Headers(response.headers);
+      headers.set('location', location.href);
+      return new Response(null, { status: response.status, headers });
+    };
+    const config = configFor(emulator, temp.dir);
+    const missing = (await diagnose(config, { fetch: rewriting(null), only: ['idp.rfc9207'] })).get('idp.rfc9207');
+    assert.equal(missing.status, 'warning');
+    assert.match(missing.found, /no iss parameter/);
+    const other = (await diagnose(config, { fetch: rewriting('https://attacker.example/oauth2/default'), only: ['idp.rfc9207'] })).get('idp.rfc9207');
+    assert.equal(other.status, 'problem');
+  });
+
+  test('an audience other than the server\'s', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { OKTA_AUDIENCE: 'api://reports' }));
+    assert.equal(d.get('authz.audience').status, 'problem');
+    assert.match(d.get('authz.audience').fix ?? '', /OKTA_AUDIENCE=api:\/\/default/);
+  });
+
+  test('group names that do not exist, or differ in case', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { GATEHOUSE_ADMIN_GROUPS: 'Admin', GATEHOUSE_VIEWER_GROUPS: 'gatehouse-viewers' }));
+    const finding = d.get('groups.exist');
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /Admin \(Okta has admin: names match exactly, case included\)/);
+    assert.match(finding.found, /gatehouse-viewers/);
+    assert.equal(d.get('groups.assigned').status, 'skipped');
+  });
+
+  test('--user: an unknown login, a suspended one, one with no role', async () => {
+    const config = configFor(emulator, temp.dir);
+    assert.equal((await diagnose(config, { user: 'nobody@gatehouse.test' })).get('user.role').status, 'problem');
+    const suspended = (await diagnose(config, { user: 'gone@gatehouse.test' })).get('user.role');
+    assert.equal(suspended.status, 'problem');
+    assert.match(suspended.found, /SUSPENDED/);
+    const norole = (await diagnose(config, { user: 'norole@gatehouse.test' })).get('user.role');
+    assert.equal(norole.status, 'warning');
+    assert.match(norole.found, /no role/);
+  });
+
+  test('a base URL the app is not registered under: redirect URIs and the Event Hook all say so', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { APP_BASE_URL: 'http://localhost:3999' }));
+    assert.equal(d.get('client.sign-in-redirect').status, 'problem');
+    assert.match(d.get('client.sign-in-redirect').fix ?? '', /Sign-in redirect URIs: add http:\/\/localhost:3999\/auth\/callback/);
+    assert.equal(d.get('client.sign-out-redirect').status, 'problem');
+    assert.equal(d.get('hooks.event-hook').status, 'problem');
+    assert.match(d.get('hooks.event-hook').found, /points at http:\/\/localhost:3000\/hooks\/okta/);
+  });
+
+  test('plain http on a public host, a published session secret, an unreachable database', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir, { APP_BASE_URL: 'http://gatehouse.example.com', SESSION_SECRET: `${TEST_SESSION_SECRET},${DEMO_CLIENT_SECRET}`, DATABASE_URL: 'postgres://doctor:pw-not-shown@127.0.0.1:1/gatehouse' }));
+    assert.equal(d.get('deploy.https').status, 'problem');
+    assert.equal(d.get('session.secret').status, 'problem');
+    assert.match(d.get('session.secret').found, /published in this repository/);
+    const store = d.get('store');
+    assert.equal(store.status, 'problem');
+    assert.match(store.found, /PostgreSQL at 127\.0\.0\.1:1\/gatehouse/);
+    assert.ok(!JSON.stringify(d.report).includes('pw-not-shown'));
+    assertNoSecrets(JSON.stringify(d.report));
+  });
+});
+
+describe('an org with the app and server set up wrong', () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startEmulator({
+      seed: seedWith((seed) => {
+        const app = seed.apps[0]!;
+        Object.assign(app, { postLogoutRedirectUris: [], grantTypes: ['authorization_code'], pkceRequired: false, groupAssignments: ['viewer'] });
+        seed.authorizationServer = { ...seed.authorizationServer, groupsClaim: { enabled: false, name: 'groups', filterRegex: '.*', maxGroups: 100 }, scopes: ['openid', 'profile', 'email', 'offline_access'] };
+        seed.eventHooks = [{ ...HOOK, status: 'INACTIVE' }];
+      }),
+    });
+  });
+  after(() => emulator.close());
+
+  test('each mistake is a problem (or warning) with the Admin Console fix', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir), { user: 'admin@gatehouse.test' });
+    const expect = (id: string, status: string, fix: RegExp) => {
+      const finding = d.get(id);
+      assert.equal(finding.status, status, `${id}: ${finding.found}`);
+      assert.match(finding.fix ?? '', fix, id);
+    };
+    expect('client.sign-out-redirect', 'problem', /Sign-out redirect URIs: add http:\/\/localhost:3000\//);
+    expect('client.grant-types', 'problem', /Grant type: check Refresh Token/);
+    expect('client.refresh-grant', 'problem', /Grant type: check Refresh Token/);
+    expect('client.pkce', 'warning', /Require PKCE as additional verification/);
+    expect('groups.assigned', 'problem', /Assignments → Assign → Assign to Groups → admin/);
+    expect('authz.groups-claim', 'problem', /Claims → Add Claim: Name groups, Include in token type ID Token — Always/);
+    expect('authz.groups-claim-access-token', 'warning', /Access Token — Always/);
+    expect('authz.groups-scope', 'problem', /Scopes → Add Scope: Name groups/);
+    expect('authz.scopes-accepted', 'problem', /Scopes → Add Scope/);
+    expect('hooks.event-hook', 'problem', /Actions → Activate/);
+    expect('user.role', 'problem', /Add Claim/);
+    assert.equal(d.get('authz.groups-filter').status, 'skipped');
+    assert.ok(d.report.problems >= 8);
+    assert.match(formatReport(d.report), /problems, \d+ warnings: fix the problems before people sign in\./);
+  });
+});
+
+describe('an org whose groups filter and access policy are too narrow', () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startEmulator({
+      seed: seedWith((seed) => {
+        seed.authorizationServer = {
+          ...seed.authorizationServer,
+          groupsClaim: { enabled: true, name: 'groups', filterRegex: 'gatehouse-.*', maxGroups: 100 },
+          accessPolicies: [
+            { name: 'Other apps', clients: ['0oa1someotherappxxxx'], rules: [{ name: 'Everything', grantTypes: ['authorization_code', 'refresh_token'] }] },
+            { name: 'Gatehouse', clients: [DEMO_CLIENT_ID], rules: [{ name: 'Code only', grantTypes: ['authorization_code'], refreshTokenLifetimeMinutes: 60 }] },
+          ],
+        };
+        seed.eventHooks = [{ ...HOOK, events: ['user.lifecycle.deactivate'], verificationStatus: 'UNVERIFIED' }, { ...HOOK, name: 'Partial', events: ['user.lifecycle.deactivate'] }];
+      }),
+    });
+  });
+  after(() => emulator.close());
+
+  test('a filter that drops the configured groups; a rule without the refresh grant; lifetimes shorter than the session', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir), { user: 'admin@gatehouse.test' });
+    assert.equal(d.get('authz.groups-filter').status, 'problem');
+    assert.match(d.get('authz.groups-filter').found, /drops admin, viewer/);
+    assert.equal(d.get('user.role').status, 'warning');
+    assert.match(d.get('user.role').found, /groups claim \[\] → no role/);
+    assert.equal(d.get('policy.rule').status, 'ok', d.get('policy.rule').found);
+    assert.equal(d.get('policy.refresh').status, 'problem');
+    assert.match(d.get('policy.refresh').fix ?? '', /Access Policies → Gatehouse → the rule → Edit → IF Grant type is: check Refresh Token/);
+    assert.equal(d.get('client.refresh-grant').status, 'problem', 'the emulator enforces the policy: the refresh grant really fails');
+    assert.equal(d.get('policy.lifetimes').status, 'warning');
+    assert.match(d.get('policy.lifetimes').found, /refresh tokens live 1 h, sessions 12 h/);
+    assert.equal(d.get('hooks.event-hook').status, 'problem');
+    assert.match(d.get('hooks.event-hook').found, /not subscribed to user\.lifecycle\.suspend/);
+  });
+});
+
+describe('an org whose access policy leaves the app out', () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startEmulator({
+      seed: seedWith((seed) => {
+        seed.authorizationServer = { ...seed.authorizationServer, accessPolicies: [{ name: 'Other apps', clients: ['0oa1someotherappxxxx'], rules: [{ name: 'Everything', grantTypes: ['authorization_code', 'refresh_token'] }] }] };
+        seed.eventHooks = [{ ...HOOK, verificationStatus: 'UNVERIFIED' }];
+      }),
+    });
+  });
+  after(() => emulator.close());
+
+  test('no policy for the client; an unverified hook', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir));
+    assert.equal(d.get('policy.rule').status, 'problem');
+    assert.match(d.get('policy.rule').fix ?? '', /Add New Access Policy → Assign to: The following clients/);
+    assert.equal(d.get('policy.refresh').status, 'skipped');
+    assert.equal(d.get('hooks.event-hook').status, 'problem');
+    assert.match(d.get('hooks.event-hook').fix ?? '', /Actions → Verify/);
+  });
+});
+
+describe('an org at its rate limit, and an IdP that is not there', () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startEmulator({ seed: seedWith((seed) => void (seed.rateLimitPerMinute = 2)) });
+  });
+  after(() => emulator.close());
+
+  test('429 from the Management API is a finding with its cause', async () => {
+    const d = await diagnose(configFor(emulator, temp.dir));
+    const access = d.get('management.access');
+    assert.equal(access.status, 'problem');
+    assert.match(access.found, /answered 429 E0000047/);
+    assert.match(access.fix ?? '', /Rate Limits/);
+  });
+
+  test('an unreachable issuer: one problem with the cause, the rest skipped, nothing thrown', async () => {
+    const d = await diagnose(configFor(null, temp.dir, { OKTA_ISSUER: `http://127.0.0.1:${await closedPort()}/oauth2/default`, OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET }));
+    const discovery = d.get('idp.discovery');
+    assert.equal(discovery.status, 'problem');
+    assert.match(discovery.found, /ECONNREFUSED/);
+    assert.match(discovery.fix ?? '', /Issuer URI/);
+    for (const id of ['idp.clock', 'client.credentials', 'client.sign-in-redirect']) assert.equal(d.get(id).status, 'skipped', id);
+    assertNoSecrets(formatReport(d.report));
+  });
+});
