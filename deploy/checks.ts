@@ -1,22 +1,24 @@
 /**
- * Readers for the deploy/ files, used by e2e/deploy-*.test.ts: the chart's YAML and values (merged
- * as Helm merges them), its templates, the Dockerfile's instructions, .dockerignore matching, the
- * variable names the config schema reads, and the chart renderer in deploy/helm/render-check.
- * Pure helpers; the assertions live in the test.
+ * Readers for the deploy/ files, used by e2e/deploy-*.test.ts and `npm run deploy`: the chart's
+ * YAML and values (merged as Helm merges them), its templates rendered by the real `helm`, every
+ * rendered object validated against the Kubernetes OpenAPI schemas (the `kubernetes-models`
+ * packages), the Dockerfile's instructions, .dockerignore matching, and the variable names the
+ * config schema reads. Helpers only; the assertions live in the tests.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { SECRET_VARIABLES } from '@gatehouse/auth/config';
+import { CONFIG_VARIABLES, SECRET_VARIABLES } from '@gatehouse/auth/config';
+import { helmBinary } from './binaries.ts';
 
 /** The repository root. */
 export const root = path.resolve(import.meta.dirname, '..');
 /** The chart's directory. */
 export const chartDir = path.join(root, 'deploy/helm/gatehouse');
 
-// js-yaml is in the root node_modules (through @okta/okta-sdk-nodejs) and ships no typings.
+// js-yaml (a root devDependency) ships no typings.
 const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown; loadAll(text: string): unknown[] };
 
 /** A YAML/JSON mapping. */
@@ -44,23 +46,13 @@ export function mergeValues(base: Values, over: Values): Values {
 
 /** The chart's values.yaml. */
 export const defaultValues = () => readYaml(path.join(chartDir, 'values.yaml'));
-/** File names under templates/ (YAML, helpers and NOTES). */
-export const templateFiles = () => fs.readdirSync(path.join(chartDir, 'templates')).filter((name) => /\.(ya?ml|tpl|txt)$/.test(name));
-/** The text of one template. */
-export const readTemplate = (name: string) => fs.readFileSync(path.join(chartDir, 'templates', name), 'utf8');
 /** File names of the scenarios under ci/. */
 export const ciFiles = () => fs.readdirSync(path.join(chartDir, 'ci')).filter((name) => name.endsWith('-values.yaml'));
 
-/** Variable names the config schema reads: its field names, the secrets, and NAME_FILE for each secret. */
+/** Variable names the config schema reads (from the schema itself), and NAME_FILE for each secret. */
 export function knownVariables(): Set<string> {
-  const source = fs.readFileSync(path.join(root, 'packages/auth/src/config/schema.ts'), 'utf8');
-  const block = source.slice(source.indexOf('const environmentSchema = z.object({'), source.indexOf('type Environment ='));
-  const names = new Set([...block.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!));
-  if (!names.has('OKTA_ISSUER') || names.size < 15) throw new Error('could not read the variable names from packages/auth/src/config/schema.ts');
-  for (const secret of SECRET_VARIABLES) {
-    names.add(secret);
-    names.add(`${secret}_FILE`);
-  }
+  const names = new Set(CONFIG_VARIABLES);
+  for (const secret of SECRET_VARIABLES) names.add(`${secret}_FILE`);
   return names;
 }
 
@@ -106,25 +98,6 @@ export function dockerIgnored(file: string): boolean {
   return out;
 }
 
-/** Debian packages the renderer needs. */
-export const GO_PACKAGES = 'golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev';
-
-/** Builds deploy/helm/render-check into `output`; throws naming the packages to install when it cannot. */
-export async function buildRenderer(output: string): Promise<void> {
-  const build = spawn('go', ['build', '-o', output, path.join(root, 'deploy/helm/render-check/main.go')], {
-    cwd: path.dirname(output),
-    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  build.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const code = await new Promise<number | null>((resolve) => {
-    build.once('error', (error) => { stderr += String(error); resolve(-1); });
-    build.once('exit', resolve);
-  });
-  if (code !== 0) throw new Error(`cannot build the chart renderer (needs Go and sprig from Debian: apt-get install -y ${GO_PACKAGES})\n${stderr}`);
-}
-
 /** One rendered Kubernetes object. */
 export interface Manifest {
   apiVersion: string;
@@ -141,16 +114,37 @@ export interface Rendered {
   stderr: string;
 }
 
-/** Renders the chart with values files (relative to the chart) and `--set=path=value` overrides. */
-export async function render(renderer: string, ...args: string[]): Promise<Rendered> {
-  const child = spawn(renderer, [chartDir, ...args.map((a) => (a.startsWith('--set=') ? a : path.join(chartDir, a)))], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The release name and namespace every test render uses. */
+export const RELEASE = { name: 'gatehouse', namespace: 'gatehouse' } as const;
+
+/** Runs helm with `args`; resolves the exit code and both streams. */
+export async function helm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(helmBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Values files are relative to the chart, or absolute; `--set=path=value` passes through. */
+const helmArgs = (args: string[]) => args.flatMap((a) => (a.startsWith('--') ? [a] : ['-f', path.isAbsolute(a) ? a : path.join(chartDir, a)]));
+
+/** `helm template` of the chart as the test release, with values files and `--set=path=value` overrides. */
+export const render = (...args: string[]) => renderRelease(RELEASE, args);
+
+/** `helm template` of the chart as `release` in its namespace. */
+export async function renderRelease(release: { name: string; namespace: string }, args: string[]): Promise<Rendered> {
+  const { code, stdout, stderr } = await helm(['template', release.name, chartDir, '--namespace', release.namespace, ...helmArgs(args)]);
   const manifests = code === 0 ? (yaml.loadAll(stdout).filter(Boolean) as Manifest[]) : [];
   return { code, manifests, stderr };
+}
+
+/** `helm lint --strict` of the chart with values files; resolves the exit code and the output. */
+export async function lint(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await helm(['lint', '--strict', chartDir, ...helmArgs(args)]);
+  return { code, output: stdout + stderr };
 }
 
 /** The first object of a kind. */

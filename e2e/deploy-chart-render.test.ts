@@ -1,9 +1,11 @@
 /**
- * The Helm chart, rendered for each scenario by deploy/helm/render-check (Go text/template + sprig,
- * the engine Helm is built on; helm itself is not installable here): well-formed manifests, a
- * configuration the app's own loader accepts in production, pods that roll when settings change,
- * and refusals of unsafe settings. The chart's static checks are in deploy-chart.test.ts.
- * What is NOT checked here (no helm): `helm template` itself, and installing into a cluster.
+ * The Helm chart through the real `helm` (v4, from PATH or the npm-shipped binary, see
+ * deploy/tools/binaries.ts): `helm lint --strict` and `helm template` for every ci/*-values.yaml;
+ * every rendered object valid against the Kubernetes OpenAPI schemas and free of unknown fields
+ * (deploy/kube-schema.ts); Helm refusing values that break values.schema.json; a configuration the
+ * app's own loader accepts in production; pods that roll when settings change; refusals of unsafe
+ * settings; and every variable the chart sets is one the app's config schema defines.
+ * Not checked here (no cluster): installing, the API server's admission, a kubelet's probes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,21 +14,66 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SECRET_VARIABLES, loadConfig } from '@gatehouse/auth/config';
 import {
-  buildRenderer, ciFiles as listCiFiles, container, find, podSpec, podTemplate, render as renderWith, type Manifest, type Values,
+  ciFiles as listCiFiles, container, find, knownVariables, lint, podSpec, podTemplate, render, root, type Manifest, type Values,
 } from '../deploy/checks.ts';
+import { unknownFields, validateManifests } from '../deploy/kube-schema.ts';
 
 const ciFiles = listCiFiles();
 
-describe('Helm chart: rendered by deploy/helm/render-check', () => {
+describe('Helm chart: real helm, Kubernetes schemas', () => {
   let tmp: string;
-  let renderer: string;
-  before(async () => {
+  before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-'));
-    renderer = path.join(tmp, 'render');
-    await buildRenderer(renderer);
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const render = (...args: string[]) => renderWith(renderer, ...args);
+
+  test('helm lint --strict passes for every scenario, and fails on values the schema refuses', async () => {
+    for (const file of ciFiles) {
+      const { code, output } = await lint(`ci/${file}`);
+      assert.equal(code, 0, `ci/${file}:\n${output}`);
+      assert.match(output, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    }
+    // (helm lint reports the templates' `fail` calls as INFO by design; `helm template` below fails on them.)
+    const broken = await lint('ci/default-values.yaml', '--set=service.port=http');
+    assert.notEqual(broken.code, 0);
+    assert.match(broken.output, /service\.port|\/service\/port/);
+  });
+
+  test('every rendered object is valid against the Kubernetes schemas, with no unknown field', async () => {
+    const all: Manifest[] = [];
+    for (const file of ciFiles) {
+      const { code, manifests, stderr } = await render(`ci/${file}`);
+      assert.equal(code, 0, `ci/${file}: ${stderr}`);
+      assert.deepEqual(await validateManifests(manifests), [], `ci/${file}`);
+      all.push(...manifests);
+    }
+    assert.deepEqual(unknownFields(all), []);
+  });
+
+  test('the schema checks fail on a broken object (they can fail)', async () => {
+    const { manifests } = await render('ci/default-values.yaml');
+    const deployment = structuredClone(find(manifests, 'Deployment')!);
+    (deployment.spec as Values).replicas = 'three';
+    ((deployment.spec!.template as Values).spec as { containers: Values[] }).containers[0]!.imagePullPolicyy = 'Always';
+    assert.match((await validateManifests([deployment])).join('\n'), /\/spec\/replicas must be integer/);
+    assert.match(unknownFields([deployment]).join('\n'), /imagePullPolicyy/);
+    assert.match((await validateManifests([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }])).join('\n'), /no Kubernetes schema/);
+  });
+
+  test('helm enforces values.schema.json: unknown keys and wrong types are refused, naming the key', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['ci/default-values.yaml', '--set=replicas=2'], /additional properties? .*replicas|replicas.*not allowed/i],
+      [['ci/default-values.yaml', '--set=config.appBaseURL=https://x.example.com'], /appBaseURL/],
+      [['ci/default-values.yaml', '--set=replicaCount=two'], /replicaCount/],
+      [['ci/default-values.yaml', '--set=securityContext.readOnlyRootFilesystem=false'], /readOnlyRootFilesystem/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await render(...args);
+      assert.notEqual(code, 0, `accepted: ${args.join(' ')}`);
+      assert.match(stderr, /values don't meet the specifications of the schema/);
+      assert.match(stderr, message);
+    }
+  });
 
   /**
    * Runs the app's own config loader on what a pod would get: the ConfigMap as environment, each
@@ -47,11 +94,12 @@ describe('Helm chart: rendered by deploy/helm/render-check', () => {
     return loadConfig(env, { envFile: false, cwd: dir });
   }
 
-  test('every scenario renders to well-formed manifests of the expected kinds', async () => {
+  test('every scenario renders the expected kinds', async () => {
     const expected: Record<string, string[]> = {
       'default-values.yaml': ['ConfigMap', 'Deployment', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'],
       'ha-redis-values.yaml': ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'],
       'ingress-values.yaml': ['ConfigMap', 'Deployment', 'Ingress', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'],
+      'production-values.yaml': ['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'],
     };
     for (const file of ciFiles) {
       const { code, manifests, stderr } = await render(`ci/${file}`);
@@ -81,8 +129,11 @@ describe('Helm chart: rendered by deploy/helm/render-check', () => {
       assert.ok(mounts.includes('/tmp'), `ci/${file}: /tmp must be writable with a read-only root`);
       // Secret keys are mounted exactly for the NAME_FILE variables, and no secret is a plain variable.
       const fileVars = (c.env as Array<{ name: string }>).map((e) => e.name).filter((n) => n.endsWith('_FILE')).map((n) => n.slice(0, -5)).sort();
-      const secretVolume = (pod.volumes as Values[]).find((v) => v.name === 'secrets')!.secret as Values;
-      assert.deepEqual((secretVolume.items as Array<{ key: string }>).map((i) => i.key).sort(), fileVars);
+      const secretVolume = (pod.volumes as Values[]).find((v) => v.name === 'secrets')!.projected as { defaultMode: number; sources: Array<{ secret: { items: Array<{ key: string; path: string }> } }> };
+      assert.equal(secretVolume.defaultMode, 0o440);
+      const items = secretVolume.sources.flatMap((source) => source.secret.items);
+      assert.deepEqual(items.map((i) => i.key).sort(), fileVars);
+      for (const item of items) assert.equal(item.path, item.key);
       const plain = Object.keys(find(manifests, 'ConfigMap')!.data!);
       const leaked = plain.filter((n) => (SECRET_VARIABLES as readonly string[]).includes(n) && !(n === 'DATABASE_URL' && find(manifests, 'ConfigMap')!.data![n]!.startsWith('file:')));
       assert.deepEqual(leaked, [], `ci/${file}: secret variables in the ConfigMap`);
@@ -142,7 +193,7 @@ describe('Helm chart: rendered by deploy/helm/render-check', () => {
       [['ci/default-values.yaml', '--set=replicaCount=2'], /replicaCount > 1 needs shared stores/],
       [['ci/default-values.yaml', '--set=replicaCount=2', '--set=redis.enabled=true', '--set=secrets.redisUrl=redis://r:6379'], /replicaCount > 1 needs shared stores/],
       [[], /config\.appBaseUrl is required/],
-      [['ci/default-values.yaml', '--set=config.appBaseUrl=http://gatehouse.example.com'], /must start with https/],
+      [['ci/default-values.yaml', '--set=config.appBaseUrl=http://gatehouse.example.com'], /'\/config\/appBaseUrl'/],
       [['ci/default-values.yaml', '--set=config.okta.domain=dev-1.okta.com'], /both set/],
       [['ci/default-values.yaml', '--set=config.okta.clientId='], /config\.okta\.clientId is required/],
       [['ci/default-values.yaml', '--set=secrets.sessionSecret=short'], /at least 32 characters/],
@@ -154,5 +205,32 @@ describe('Helm chart: rendered by deploy/helm/render-check', () => {
       assert.equal(code, 1, `accepted: ${args.join(' ')}`);
       assert.match(stderr, message);
     }
+  });
+
+  test('every variable the rendered chart sets is one the config schema defines; every secret can be supplied', async () => {
+    const known = knownVariables();
+    const variants = [
+      ...ciFiles.map((f) => [`ci/${f}`]),
+      ['ci/default-values.yaml', '--set=config.okta.management.mode=privateKeyJwt', '--set=config.okta.management.clientId=0oaservice', '--set=secrets.oktaManagementPrivateKey=-----BEGIN PRIVATE KEY-----'],
+      ['ci/default-values.yaml', '--set=database.type=postgres', '--set=secrets.databaseUrl=postgres://u:p@db/gatehouse', '--set=redis.enabled=true', '--set=secrets.redisUrl=redis://r:6379'],
+      ['ci/default-values.yaml', '--set=database.type=postgres', '--set=secrets.databaseUrl=postgres://u:p@db/gatehouse', '--set=database.readReplica=true', '--set=secrets.databaseReadUrl=postgres://u:p@replica/gatehouse'],
+      ['ci/default-values.yaml', '--set=config.okta.eventHook=true', '--set=secrets.oktaEventHookSecret=event-hook-secret-0123456789abcdef'],
+    ];
+    const set = new Set<string>();
+    const suppliedSecrets = new Set<string>();
+    for (const args of variants) {
+      const { code, manifests, stderr } = await render(...args);
+      assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+      for (const name of Object.keys(find(manifests, 'ConfigMap')!.data!)) set.add(name);
+      for (const entry of container(manifests).env as Array<{ name: string }>) {
+        set.add(entry.name);
+        if (entry.name.endsWith('_FILE')) suppliedSecrets.add(entry.name.slice(0, -5));
+      }
+      for (const name of Object.keys(find(manifests, 'Secret')?.data ?? {})) set.add(name);
+    }
+    assert.ok(set.has('APP_BASE_URL') && set.has('SESSION_SECRET_FILE'));
+    assert.deepEqual([...set].filter((name) => !known.has(name)), [], 'variables the app does not read');
+    assert.deepEqual([...suppliedSecrets].filter((name) => !(SECRET_VARIABLES as readonly string[]).includes(name)), [], 'NAME_FILE for a variable that is not a secret');
+    assert.deepEqual([...SECRET_VARIABLES].filter((name) => !suppliedSecrets.has(name)), [], 'secrets the chart cannot supply');
   });
 });

@@ -7,7 +7,7 @@
  *   secrets given as NAME_FILE (as the chart passes them);
  * - .dockerignore keeps tests, data, secrets and node_modules out of the build context and lets
  *   in every file the Dockerfile copies.
- * What is NOT checked here (no Docker engine): building the image.
+ * The image itself is built and started with buildah in deploy-image-build.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -135,7 +135,8 @@ describe('.dockerignore', () => {
   test('keeps dependencies, data, secrets, git and tests out of the image', () => {
     for (const file of ['node_modules/hono/package.json', 'apps/dashboard/node_modules/x/index.js', '.git/HEAD', '.env', '.env.production',
       'data/gatehouse.db', 'data/session-secret', 'docs/screenshots/admin.png', 'e2e/browser.test.ts', 'e2e/deploy-image.test.ts',
-      'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts']) {
+      'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts',
+      'packages/auth/src/stores/conformance.ts', 'packages/auth/src/stores/audit-conformance.ts', 'packages/auth/src/stores/test-backends.ts']) {
       assert.ok(excluded(file), `${file} would be sent to the Docker build`);
     }
   });
@@ -145,7 +146,7 @@ describe('.dockerignore', () => {
     assert.ok(sources.includes('apps/dashboard/src'));
     const walk = (p: string): string[] => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).flatMap((n) => walk(path.join(p, n))) : [p]);
     for (const source of sources) {
-      const files = walk(path.join(root, source)).map((f) => path.relative(root, f)).filter((f) => !/\.test\.tsx?$|\/testing\//.test(f));
+      const files = walk(path.join(root, source)).map((f) => path.relative(root, f)).filter((f) => !/\.test\.tsx?$|\/testing\/|conformance\.ts$|test-backends\.ts$/.test(f));
       assert.ok(files.length > 0, `${source} does not exist`);
       for (const file of files) assert.ok(!excluded(file), `${file} is copied by the Dockerfile but excluded by .dockerignore`);
     }

@@ -58,7 +58,8 @@ The ServiceAccount to use.
 {{- end }}
 
 {{/*
-The Secret holding the app's secrets: the operator's existingSecret, or the one this chart makes.
+The Secret holding the app's secrets by default: the operator's existingSecret, or the one this
+chart makes.
 */}}
 {{- define "gatehouse.secretName" -}}
 {{- if .Values.secrets.existingSecret }}
@@ -66,6 +67,36 @@ The Secret holding the app's secrets: the operator's existingSecret, or the one 
 {{- else }}
 {{- include "gatehouse.fullname" . }}
 {{- end }}
+{{- end }}
+
+{{/*
+Where each Secret key in use comes from, as "KEY=secret-name,…": secrets.existing.<concern> when
+set (one existing Secret per concern: session, Okta client, Management API, stores), else the
+default Secret above.
+*/}}
+{{- define "gatehouse.secretSources" -}}
+{{- $e := .Values.secrets.existing }}
+{{- $byKey := dict "SESSION_SECRET" $e.sessionSecret "OKTA_CLIENT_SECRET" $e.oktaClient "OKTA_API_TOKEN" $e.managementApi "OKTA_MANAGEMENT_PRIVATE_KEY" $e.managementApi "DATABASE_URL" $e.stores "DATABASE_READ_URL" $e.stores "REDIS_URL" $e.stores }}
+{{- $default := include "gatehouse.secretName" . }}
+{{- $out := list }}
+{{- range $key := splitList "," (include "gatehouse.secretKeys" .) }}
+{{- $out = append $out (printf "%s=%s" $key (default $default (get $byKey $key))) }}
+{{- end }}
+{{- join "," $out }}
+{{- end }}
+
+{{/*
+The keys this chart puts in the Secret it makes, comma-separated (empty: it makes none).
+*/}}
+{{- define "gatehouse.chartSecretKeys" -}}
+{{- $fullname := include "gatehouse.fullname" . }}
+{{- $keys := list }}
+{{- if not .Values.secrets.existingSecret }}
+{{- range $pair := splitList "," (include "gatehouse.secretSources" .) }}
+{{- if eq (index (splitList "=" $pair) 1) $fullname }}{{ $keys = append $keys (index (splitList "=" $pair) 0) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- join "," $keys }}
 {{- end }}
 
 {{/*
@@ -120,15 +151,28 @@ time with a message naming the value to fix.
 {{- end }}
 {{- if and .Values.database.readReplica (ne .Values.database.type "postgres") }}{{ fail "database.readReplica needs database.type=postgres: the replica is read instead of the PostgreSQL primary" }}{{ end }}
 {{- if and .Values.database.readReplica .Values.redis.enabled }}{{ fail "database.readReplica is for sessions in PostgreSQL, but redis.enabled puts them in Redis: turn one off" }}{{ end }}
-{{- if not .Values.secrets.existingSecret }}
+{{- $made := splitList "," (include "gatehouse.chartSecretKeys" .) }}
 {{- $s := .Values.secrets }}
-{{- if not $s.oktaClientSecret }}{{ fail "secrets.oktaClientSecret is required (or set secrets.existingSecret)" }}{{ end }}
-{{- if lt (len $s.sessionSecret) 32 }}{{ fail "secrets.sessionSecret must be at least 32 characters, e.g. `openssl rand -base64 48` (or set secrets.existingSecret)" }}{{ end }}
-{{- if and (eq $c.okta.management.mode "apiToken") (not $s.oktaApiToken) }}{{ fail "secrets.oktaApiToken is required with config.okta.management.mode=apiToken" }}{{ end }}
-{{- if and (eq $c.okta.management.mode "privateKeyJwt") (not $s.oktaManagementPrivateKey) }}{{ fail "secrets.oktaManagementPrivateKey is required with config.okta.management.mode=privateKeyJwt" }}{{ end }}
-{{- if and .Values.database.readReplica (not $s.databaseReadUrl) }}{{ fail "secrets.databaseReadUrl (postgres://…, this region's replica) is required with database.readReplica=true" }}{{ end }}
-{{- if and (eq .Values.database.type "postgres") (not $s.databaseUrl) }}{{ fail "secrets.databaseUrl (postgres://…) is required with database.type=postgres" }}{{ end }}
-{{- if and .Values.redis.enabled (not $s.redisUrl) }}{{ fail "secrets.redisUrl (redis:// or rediss://) is required with redis.enabled=true" }}{{ end }}
-{{- if and $c.okta.eventHook (lt (len $s.oktaEventHookSecret) 24) }}{{ fail "secrets.oktaEventHookSecret must be at least 24 characters with config.okta.eventHook=true, e.g. `openssl rand -base64 48`" }}{{ end }}
+{{- if and (has "OKTA_CLIENT_SECRET" $made) (not $s.oktaClientSecret) }}{{ fail "secrets.oktaClientSecret is required (or set secrets.existing.oktaClient or secrets.existingSecret)" }}{{ end }}
+{{- if and (has "SESSION_SECRET" $made) (lt (len $s.sessionSecret) 32) }}{{ fail "secrets.sessionSecret must be at least 32 characters, e.g. `openssl rand -base64 48` (or set secrets.existing.sessionSecret or secrets.existingSecret)" }}{{ end }}
+{{- if and (has "OKTA_API_TOKEN" $made) (not $s.oktaApiToken) }}{{ fail "secrets.oktaApiToken is required with config.okta.management.mode=apiToken (or set secrets.existing.managementApi)" }}{{ end }}
+{{- if and (has "OKTA_MANAGEMENT_PRIVATE_KEY" $made) (not $s.oktaManagementPrivateKey) }}{{ fail "secrets.oktaManagementPrivateKey is required with config.okta.management.mode=privateKeyJwt (or set secrets.existing.managementApi)" }}{{ end }}
+{{- if and (has "DATABASE_URL" $made) (not $s.databaseUrl) }}{{ fail "secrets.databaseUrl (postgres://…) is required with database.type=postgres (or set secrets.existing.stores)" }}{{ end }}
+{{- if and (has "DATABASE_READ_URL" $made) (not $s.databaseReadUrl) }}{{ fail "secrets.databaseReadUrl (postgres://…, this region's replica) is required with database.readReplica=true (or set secrets.existing.stores)" }}{{ end }}
+{{- if and (has "REDIS_URL" $made) (not $s.redisUrl) }}{{ fail "secrets.redisUrl (redis:// or rediss://) is required with redis.enabled=true (or set secrets.existing.stores)" }}{{ end }}
+{{- if and (has "OKTA_EVENT_HOOK_SECRET" $made) (lt (len $s.oktaEventHookSecret) 24) }}{{ fail "secrets.oktaEventHookSecret must be at least 24 characters with config.okta.eventHook=true, e.g. `openssl rand -base64 48`" }}{{ end }}
+{{- if and .Values.autoscaling.enabled (ne .Values.database.type "postgres") }}
+{{- fail "autoscaling.enabled needs shared stores: set database.type=postgres (and redis.enabled=true for sessions); SQLite is one pod's file" }}
 {{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the release may run more than one pod (replicaCount > 1, or an autoscaler): a
+PodDisruptionBudget and the default topology spread apply then.
+*/}}
+{{- define "gatehouse.multiPod" -}}
+{{- if or (gt (int .Values.replicaCount) 1) (and .Values.autoscaling.enabled (gt (int .Values.autoscaling.maxReplicas) 1)) }}true{{ end }}
 {{- end }}

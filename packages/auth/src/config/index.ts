@@ -4,7 +4,7 @@
  * @see ARCHITECTURE.md "Configuration" (the public contract of variables)
  */
 export { ConfigError, type ConfigIssue } from './errors.ts';
-export { EMULATOR_DEFAULTS, SECRET_VARIABLES, idpKindOf, parseConfig, type GatehouseConfig, type IdpKind, type ParseConfigOptions } from './schema.ts';
+export { CONFIG_VARIABLES, EMULATOR_DEFAULTS, SECRET_VARIABLES, idpKindOf, parseConfig, type GatehouseConfig, type IdpKind, type ParseConfigOptions } from './schema.ts';
 export { getConfig, loadConfig, type LoadConfigOptions } from './load.ts';
 export { redactConfig } from './redact.ts';
 export { isLoopbackHost } from './net.ts';

@@ -315,6 +315,13 @@ const environmentSchema = z.object({
   ),
 });
 
+/**
+ * Every variable the schema reads, by name (secrets included; each secret may also be given as
+ * `NAME_FILE`, see {@link SECRET_VARIABLES}). Read from the schema itself, so deployment files
+ * (the Helm chart, the Dockerfile) can be checked against the one list the app really knows.
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(environmentSchema.shape));
+
 type Environment = z.output<typeof environmentSchema>;
 
 /** Inputs to {@link parseConfig} that do not come from the environment. */
