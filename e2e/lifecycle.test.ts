@@ -23,6 +23,8 @@ describe('browser: Okta changes reach open sessions', { concurrency: false }, ()
   });
 
   test('npm start registered and verified the Event Hook with the emulator', async () => {
+    // The app answers health checks before npm start has registered the hook and printed its line.
+    for (let i = 0; i < 100 && !/Okta Event Hook:/.test(stack.output()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const hooks = await (await fetch(`${IDP_URL}/api/v1/eventHooks`, { headers: { authorization: `SSWS ${DEMO_API_TOKEN}` } })).json() as Array<{ status: string; verificationStatus: string; channel: { config: { uri: string } } }>;
     assert.deepEqual(hooks.map((hook) => [hook.channel.config.uri, hook.status, hook.verificationStatus]), [[`${APP_URL}/hooks/okta`, 'ACTIVE', 'VERIFIED']]);
     assert.match(stack.output(), /Okta Event Hook: http:\/\/localhost:3000\/hooks\/okta \(registered and verified/);
