@@ -1,5 +1,5 @@
 /**
- * Browser test of issue 7: real Chromium against `npm start` (the emulator registers the app's
+ * Browser test of issue 7 (imported by browser.test.ts, so that the two stacks on :3000/:9000 never run at once): real Chromium against `npm start` (the emulator registers the app's
  * Event Hook there by itself). The admin removes the viewer from `viewer` in the admin panel; the
  * viewer's next click, in their own browser, shows the 403 page.
  */
