@@ -22,6 +22,10 @@ function totpSecretOf(login: string): string {
   return user.totpSecret;
 }
 
+// The lifecycle browser suite starts its own `npm start` on the same fixed ports (:3000, :9000): imported
+// here, it runs in this process one suite after the other, never beside this file's stack.
+import './lifecycle-browser.ts';
+
 describe('browser: the sign-in lifecycle against npm start', { concurrency: false }, () => {
   let stack: Stack;
   let browser: Browser;
