@@ -193,7 +193,7 @@ export async function benchHttp(): Promise<void> {
         OKTA_API_TOKEN: DEMO_API_TOKEN,
         APP_BASE_URL,
         DATABASE_URL: `file:${join(dir, 'gatehouse.db')}`,
-        SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        SESSION_SECRET: 'bench-http-session-secret-0123456789-abcdef',
         LOG_LEVEL: 'info',
       },
       { envFile: false, cwd: dir },

@@ -44,7 +44,7 @@ interface Region {
 }
 
 async function openRegion(primary: TestPostgres, replica: TestPostgres): Promise<Region> {
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bench-regions-secret-bench-regions-secret-01', DATABASE_URL: primary.url, DATABASE_READ_URL: replica.url }, { envFile: false });
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bench-regions-session-secret-0123456789-abcdef', DATABASE_URL: primary.url, DATABASE_READ_URL: replica.url }, { envFile: false });
   const stores = await openStores(config);
   const sessions = await createSessionManager(config, stores.sessions, { events: stores.events });
   return { stores, store: stores.sessions as RegionalSessionStore, sessions };

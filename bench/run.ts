@@ -34,7 +34,7 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 };
 
-const config = parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123' });
+const config = parseConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bench-http-session-secret-0123456789-abcdef' });
 // Realistic Okta-sized tokens (~1 kB JWTs), so the stored ciphertext has a realistic size.
 const jwt = (label: string) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImJlbmNoIn0.${label.padEnd(900, 'x')}.${'s'.repeat(342)}`;
 
