@@ -112,6 +112,23 @@ describe('persistence', () => {
     second.close();
   });
 
+  test('a reopened directory keeps the apps\' PKCE setting and their group and user assignments', () => {
+    const dataDir = tempDir();
+    const seed = loadSeed();
+    Object.assign(seed.apps[0]!, { pkceRequired: false, groupAssignments: ['viewer'], userAssignments: ['norole@gatehouse.test'] });
+    Directory.open({ dataDir, seed }).close();
+    const reopened = Directory.open({ dataDir, seed: { users: [], groups: [], apps: [] } });
+    const app = reopened.getApp(DEMO_CLIENT_ID);
+    assert.equal(app?.pkceRequired, false);
+    assert.deepEqual(app?.assignedGroupIds, [DEMO_GROUP_IDS.viewer]);
+    assert.deepEqual(app?.assignedUserIds, [DEMO_USERS.norole.id]);
+    assert.deepEqual(reopened.appAssignments(DEMO_CLIENT_ID).map(({ user, scope, group }) => [user.profile.login, scope, group?.profile.name ?? null]).sort(), [
+      ['norole@gatehouse.test', 'USER', null],
+      ['viewer@gatehouse.test', 'GROUP', 'viewer'],
+    ]);
+    reopened.close();
+  });
+
   test('a corrupt file is a clear error and is left as it was, never reseeded', () => {
     const dataDir = tempDir();
     Directory.open({ dataDir, seed: loadSeed() }).close();

@@ -28,6 +28,13 @@ import type {
   UserProfile,
 } from './types.ts';
 
+/** A user's assignment to an app: individually (`USER`) or through an assigned group (`GROUP`). */
+export interface AppAssignment {
+  user: DirectoryUser;
+  scope: 'USER' | 'GROUP';
+  group: DirectoryGroup | null;
+}
+
 /** What `createUser` needs: Okta's create-user body, flattened. */
 export interface CreateUserInput {
   profile: UserProfile;
@@ -349,6 +356,27 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   getApp(clientId: string): OidcApp | null {
     const app = this.#state.apps.find((a) => a.clientId === clientId);
     return app ? structuredClone(app) : null;
+  }
+
+  /**
+   * The users assigned to an app, as Okta counts them: individually (`USER`), or as members of a
+   * group assigned to it (`GROUP`, naming the first such group by id); an individual assignment
+   * wins. Ordered by user id; empty for an unknown app.
+   */
+  appAssignments(clientId: string): AppAssignment[] {
+    const app = this.#state.apps.find((a) => a.clientId === clientId);
+    if (!app) return [];
+    const groups = [...this.#groups.values()].filter((group) => app.assignedGroupIds?.includes(group.id) ?? true).sort(byId);
+    const assignments: AppAssignment[] = [];
+    for (const user of this.#users.values().sort(byId)) {
+      if (app.assignedUserIds?.includes(user.id)) {
+        assignments.push({ user: structuredClone(user), scope: 'USER', group: null });
+        continue;
+      }
+      const group = groups.find((candidate) => this.#members.get(candidate.id)?.has(user.id));
+      if (group) assignments.push({ user: structuredClone(user), scope: 'GROUP', group: structuredClone(group) });
+    }
+    return assignments;
   }
 
   listApps(): OidcApp[] {

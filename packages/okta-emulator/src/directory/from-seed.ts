@@ -58,6 +58,12 @@ export function stateFromSeed(seed: DirectorySeed, now = new Date().toISOString(
     for (const group of new Set((seeded.groups ?? []).map(groupIdOf))) memberships.push({ groupId: group, userId: user.id });
     return user;
   });
+  const userIdOf = (loginOrId: string): string => {
+    const key = loginOrId.toLowerCase();
+    const user = users.find((u) => u.id === loginOrId || u.profile.login.toLowerCase() === key);
+    if (!user) throw new Error(`unreachable: seed user "${loginOrId}" was validated by parseSeed`);
+    return user.id;
+  };
   const apps: OidcApp[] = seed.apps.map((app) => {
     const method = app.tokenEndpointAuthMethod ?? (app.clientSecret ? 'client_secret_basic' : 'none');
     return {
@@ -72,6 +78,7 @@ export function stateFromSeed(seed: DirectorySeed, now = new Date().toISOString(
       grantedScopes: app.grantedScopes ?? [],
       pkceRequired: app.pkceRequired ?? true,
       ...(app.groupAssignments ? { assignedGroupIds: [...new Set(app.groupAssignments.map(groupIdOf))] } : {}),
+      ...(app.userAssignments ? { assignedUserIds: [...new Set(app.userAssignments.map(userIdOf))] } : {}),
     };
   });
   return {

@@ -49,6 +49,7 @@ const seedSchema = z.strictObject({
       grantedScopes: z.array(z.string()).optional(),
       pkceRequired: z.boolean().optional(),
       groupAssignments: z.array(z.string().min(1)).optional(),
+      userAssignments: z.array(z.string().min(1)).optional(),
     }),
   ),
   apiTokens: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(20) })).optional(),
@@ -106,7 +107,8 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 
 /**
  * Validate a seed object (already parsed JSON) and its cross references: unique logins, group
- * names and client ids; every user's `groups` entry names a seeded group (by name or id).
+ * names and client ids; every user's `groups` entry and every app's `groupAssignments` names a
+ * seeded group (by name or id), every app's `userAssignments` a seeded user (by login or id).
  * @throws DirectoryError `SEED_INVALID` naming the first bad field.
  */
 export function parseSeed(value: unknown, source = 'seed'): DirectorySeed {
@@ -127,10 +129,12 @@ export function parseSeed(value: unknown, source = 'seed'): DirectorySeed {
     if (group.id) groupKeys.add(group.id.toLowerCase());
   });
   const logins = new Set<string>();
+  const userIds = new Set<string>();
   seed.users.forEach((user, i) => {
     const login = user.profile.login.toLowerCase();
     if (logins.has(login)) fail(`users[${i}].profile.login`, `duplicate login "${user.profile.login}"`);
     logins.add(login);
+    if (user.id) userIds.add(user.id);
     user.groups?.forEach((name, j) => {
       if (!groupKeys.has(name.toLowerCase())) fail(`users[${i}].groups[${j}]`, `no seeded group named "${name}"`);
     });
@@ -144,6 +148,9 @@ export function parseSeed(value: unknown, source = 'seed'): DirectorySeed {
     }
     app.groupAssignments?.forEach((name, j) => {
       if (!groupKeys.has(name.toLowerCase())) fail(`apps[${i}].groupAssignments[${j}]`, `no seeded group named "${name}"`);
+    });
+    app.userAssignments?.forEach((login, j) => {
+      if (!logins.has(login.toLowerCase()) && !userIds.has(login)) fail(`apps[${i}].userAssignments[${j}]`, `no seeded user with login "${login}"`);
     });
   });
   return seed;

@@ -88,6 +88,8 @@ export interface OidcApp {
   pkceRequired?: boolean;
   /** Groups assigned to the app (*Assignments*), by id; absent means every group of the org. Reported, not enforced at sign-in. */
   assignedGroupIds?: string[];
+  /** Users assigned to the app individually (*Assignments → Assign to People*), by id; absent means none. Reported, not enforced at sign-in. */
+  assignedUserIds?: string[];
 }
 
 /**
@@ -160,7 +162,8 @@ export interface DirectorySeed {
     groups?: string[];
   }>;
   groups: Array<{ id?: string; name: string; description?: string }>;
-  apps: Array<Partial<Omit<OidcApp, 'assignedGroupIds'>> & { clientId: string; groupAssignments?: string[] }>;
+  /** `groupAssignments`: group names or ids; `userAssignments`: logins or ids (assigned individually). */
+  apps: Array<Partial<Omit<OidcApp, 'assignedGroupIds' | 'assignedUserIds'>> & { clientId: string; groupAssignments?: string[]; userAssignments?: string[] }>;
   /** Plain SSWS token values; stored hashed. */
   apiTokens?: Array<{ name: string; token: string }>;
   eventHooks?: Array<Partial<EventHook> & { url: string; events: string[] }>;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@okta/okta-sdk-nodejs';
 import * as oidc from 'openid-client';
-import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS } from '../directory/demo.ts';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_USERS } from '../directory/demo.ts';
 import { loadSeed } from '../directory/seed.ts';
 import { startEmulator, type Emulator } from '../server.ts';
 
@@ -56,6 +56,21 @@ describe('apps and authorization servers, read through the Okta SDK', () => {
     assert.equal(rules[0]?.name, 'Default Policy Rule');
     assert.ok(rules[0]?.conditions?.grantTypes?.include?.includes('refresh_token'));
     assert.equal(rules[0]?.actions?.token?.refreshTokenLifetimeMinutes, 7 * 24 * 60);
+  });
+
+  test('app users: each assigned user individually (USER) or through an assigned group (GROUP), as the SDK reads them', async () => {
+    const users = await collect(await client.applicationApi.listApplicationUsers({ appId: DEMO_CLIENT_ID }));
+    const byLogin = Object.fromEntries(users.map((user) => [user.credentials?.userName, [user.id, user.scope, (user._links as Record<string, { name?: string }> | undefined)?.['group']?.name ?? null]]));
+    assert.deepEqual(byLogin, {
+      [DEMO_USERS.admin.login]: [DEMO_USERS.admin.id, 'GROUP', 'admin'],
+      [DEMO_USERS.viewer.login]: [DEMO_USERS.viewer.id, 'GROUP', 'viewer'],
+      [DEMO_USERS.norole.login]: [DEMO_USERS.norole.id, 'USER', null],
+    });
+    const one = await client.applicationApi.getApplicationUser({ appId: DEMO_CLIENT_ID, userId: DEMO_USERS.norole.id });
+    assert.equal(one.scope, 'USER');
+    const unassigned = await fetch(`${emulator.url}/api/v1/apps/${DEMO_CLIENT_ID}/users/00u0000000000000none`, { headers: { Authorization: `SSWS ${DEMO_API_TOKEN}` } });
+    assert.equal(unassigned.status, 404);
+    assert.equal(((await unassigned.json()) as { errorCode: string }).errorCode, 'E0000007');
   });
 
   test('unknown ids answer 404 E0000007', async () => {
