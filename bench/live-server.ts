@@ -8,7 +8,7 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { loadConfig } from '../packages/auth/src/config/index.ts';
 import { openStores } from '../packages/auth/src/stores/factory.ts';
-import { assembleApp } from '../apps/dashboard/src/server.ts';
+import { assembleApp } from '../apps/dashboard/src/assembly.ts';
 
 const count = Number(process.env.BENCH_SESSIONS ?? '0');
 const config = loadConfig(process.env, { envFile: false });

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   // (deactivations, group changes) reach open sessions with no set-up.
   const hookSecret = config.lifecycle.eventHookSecret;
   if (emulatorUrl && hookSecret && config.okta.apiToken) {
-    const { registerEventHook } = await import('@gatehouse/dashboard/okta/event-hook-setup');
+    const { registerEventHook } = await import('@gatehouse/dashboard/management-api/event-hook-setup');
     const { HANDLED_EVENT_TYPES } = await import('@gatehouse/auth/lifecycle');
     // The emulator refuses subscriptions to events it never emits (as it could not honour them).
     const events = HANDLED_EVENT_TYPES.filter((type) => emulatorEvents.includes(type));

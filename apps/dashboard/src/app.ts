@@ -10,8 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { contextStorage } from 'hono/context-storage';
 import { HTTPException } from 'hono/http-exception';
 import { authRoutes, gatehouse, lifecycleRoutes } from '@gatehouse/auth/hono';
-import type { AuditEvent, AuthEnv } from './auth.ts';
-import type { AppDeps } from './deps.ts';
+import type { AuditEvent, AuthEnv, AppDeps } from './app-context.ts';
 import { errorHandler, notFound } from './errors.tsx';
 import { limitCountersFor } from '@gatehouse/auth/stores/counters';
 import { authRateLimit, bearerFailureLimit } from './middleware/rate-limit.tsx';
@@ -27,7 +26,7 @@ import { profileRoutes } from './routes/profile/index.tsx';
 import { appNavigationItems, mountApps } from './project/mount.tsx';
 import { appNavigation } from './views/project-nav.ts';
 
-export type { AppDeps } from './deps.ts';
+export type { AppDeps } from './app-context.ts';
 
 const STYLESHEET = readFileSync(new URL('./static/app.css', import.meta.url), 'utf8');
 

@@ -4,7 +4,7 @@
  * same type, result and reason, are written once per window; the rest of the window's repeats
  * become one aggregated row (`detail.repeated`) when the window ends, and a metric counts them.
  */
-import type { AuditEvent, AuditLog } from './auth.ts';
+import type { AuditEvent, AuditLog } from './app-context.ts';
 
 /** Event types an anonymous caller can cause at will. */
 const ANONYMOUS_TYPES = new Set<AuditEvent['type']>(['signin.started', 'signin.failed', 'access.denied']);

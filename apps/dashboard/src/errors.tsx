@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { describeError, errorSummary, ownFailure } from '@gatehouse/auth';
 import { isApiPath } from '@gatehouse/auth/hono';
 import type { Logger } from 'pino';
-import type { AuthEnv, AuthState } from './auth.ts';
+import type { AuthEnv, AuthState } from './app-context.ts';
 import { CrossSiteRequestError } from './middleware/security.ts';
 import { BadFormError, NoFactorEnrolledError } from './routes/admin/actions.ts';
 import { BadRequestPage, CrossSitePage, ForbiddenPage, NotFoundPage, ServerErrorPage, SignInErrorPage, StatusPage, UnavailablePage, type SignInErrorInfo } from './views/status-pages.tsx';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HANDLED_EVENT_TYPES } from '@gatehouse/auth/lifecycle';
 import { DEMO_GROUP_IDS, EVENT_HOOK_EVENT_TYPES } from '@gatehouse/okta-emulator';
-import { registerEventHook } from '../okta/event-hook-setup.ts';
+import { registerEventHook } from '../management-api/event-hook-setup.ts';
 import { createHarness, type Harness } from '../testing/harness.ts';
 import { delivery, HOOK_SECRET, management, serveOnPort, sessionFor, userWithSession, waitForEvent } from './support.ts';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { type Auth, type SessionEvent, type SessionEventBus } from '@gatehouse/auth';
 import { DEMO_API_TOKEN, DEMO_GROUP_IDS, DEMO_PASSWORD, type Emulator } from '@gatehouse/okta-emulator';
-import type { GatehouseConfig } from '../auth.ts';
+import type { GatehouseConfig } from '../app-context.ts';
 
 /** A 40-character hook secret for tests. */
 export const HOOK_SECRET = 'test-event-hook-secret-0123456789abcdefgh';

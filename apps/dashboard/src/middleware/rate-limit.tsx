@@ -16,8 +16,7 @@ import { clientNetwork, setClientAddress } from '@gatehouse/auth';
 import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Logger } from 'pino';
-import type { AuditEvent, GatehouseConfig, TransactionStore } from '../auth.ts';
-import type { RateLimitOptions } from '../deps.ts';
+import type { AuditEvent, GatehouseConfig, TransactionStore, RateLimitOptions } from '../app-context.ts';
 import { TooManyRequestsPage } from '../views/status-pages.tsx';
 
 /**

@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import type { GatehouseConfig } from '../auth.ts';
+import type { GatehouseConfig } from '../app-context.ts';
 
 /** Thrown when a state-changing request did not come from one of our pages; rendered as a 403 page. */
 export class CrossSiteRequestError extends HTTPException {

@@ -8,8 +8,7 @@ import type { AppContext, GatehouseApp } from '@gatehouse/app-kit';
 import type { AppRoleDefinitions } from '@gatehouse/auth';
 import { requirePermission, requireRecentAuth } from '@gatehouse/auth/hono';
 import type { Hono, MiddlewareHandler } from 'hono';
-import type { AuthEnv } from '../auth.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AuthEnv, AppDeps } from '../app-context.ts';
 import { Layout } from '../views/layout.tsx';
 import type { AppNavItem } from '../views/project-nav.ts';
 

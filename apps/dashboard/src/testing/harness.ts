@@ -11,11 +11,10 @@ import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
 import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import type { createApp } from '../app.ts';
-import type { Auth, GatehouseConfig, SessionRecord } from '../auth.ts';
-import type { AppDeps, RateLimitOptions } from '../deps.ts';
-import { OktaDirectory } from '../okta/directory.ts';
-import { assembleApp } from '../server.ts';
-import { openStores } from '../stores.ts';
+import type { Auth, GatehouseConfig, SessionRecord, AppDeps, RateLimitOptions } from '../app-context.ts';
+import { OktaDirectory } from '../management-api/directory.ts';
+import { assembleApp } from '../assembly.ts';
+import { openStores } from '../app-context.ts';
 
 /** `APP_BASE_URL` of every harness app; `request()` resolves paths against it and calls `app.request()` (no listening socket). */
 export const APP_BASE_URL = 'http://localhost:3000';

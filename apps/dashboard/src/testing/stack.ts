@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@gatehouse/auth/config';
 import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../app-context.ts';
 import { startDashboard } from '../server.ts';
 
 /** A running emulator + dashboard. */

@@ -5,7 +5,7 @@
  */
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
-import type { AuthState, Permission } from '../auth.ts';
+import type { AuthState, Permission } from '../app-context.ts';
 import { HTMX_CONFIG, LIVE_SCRIPTS } from '../routes/live/assets.ts';
 import { isLive, LiveAnnouncer, LiveIndicator, liveUrl } from '../routes/live/region.tsx';
 import { appNavItems } from './project-nav.ts';

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MiddlewareHandler } from 'hono';
-import type { Permission } from '../auth.ts';
+import type { Permission } from '../app-context.ts';
 
 /** One app in the navigation. */
 export interface AppNavItem {

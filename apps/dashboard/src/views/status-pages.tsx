@@ -3,7 +3,7 @@
  * sign-in failures. None shows a stack trace, a token or a secret; each offers a way on.
  */
 import type { Child, FC } from 'hono/jsx';
-import type { AuthState } from '../auth.ts';
+import type { AuthState } from '../app-context.ts';
 import { Layout, SignOutForm } from './layout.tsx';
 
 interface StatusPageProps {

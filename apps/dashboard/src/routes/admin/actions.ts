@@ -6,9 +6,8 @@
 import type { Context, Handler } from 'hono';
 import { hasMfa, MFA_IF_ENROLLED_ACR } from '@gatehouse/auth';
 import { requirePermission, requireRecentAuth, type SignedInState } from '@gatehouse/auth/hono';
-import type { AuthEnv, AuthState } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { DirectoryError } from '../../okta/directory.ts';
+import type { AuthEnv, AuthState, AppDeps } from '../../app-context.ts';
+import { DirectoryError } from '../../management-api/directory.ts';
 import { ADMIN_ACTIONS, type AdminActionName } from './policy.ts';
 
 /** Audit detail values. */

@@ -5,20 +5,19 @@
  */
 import { Hono } from 'hono';
 import { requirePermission, requireRole } from '@gatehouse/auth/hono';
-import type { AuthEnv } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, type DirectoryUser } from '../../okta/directory.ts';
+import type { AuthEnv, AppDeps } from '../../app-context.ts';
+import { DirectoryError, type DirectoryUser } from '../../management-api/directory.ts';
 import { Notice, PageHeader, Stat } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { LiveRegion } from '../live/region.tsx';
-import { auditRoutes } from './audit.tsx';
-import { failureSummary, healthRoutes } from './health.tsx';
+import { auditRoutes } from './audit/index.tsx';
+import { failureSummary, healthRoutes } from './health/index.tsx';
 import { AdminNav } from './nav.tsx';
-import { roleRoutes } from './roles.tsx';
-import { SessionsTable, sessionRoutes } from './sessions.tsx';
+import { roleRoutes } from './roles/index.tsx';
+import { SessionsTable, sessionRoutes } from './sessions/index.tsx';
 import { setupRoutes } from './setup/index.tsx';
-import { userActionRoutes } from './user-actions.tsx';
-import { DirectoryMissing, UsersTable, userRoutes } from './users.tsx';
+import { userActionRoutes } from './users/actions.tsx';
+import { DirectoryMissing, UsersTable, userRoutes } from './users/index.tsx';
 
 const OVERVIEW_ROWS = 8;
 

@@ -1,6 +1,6 @@
 /** Secondary navigation of the admin area (the header's "Admin" item opens the overview). */
 import type { FC } from 'hono/jsx';
-import type { GatehouseConfig } from '../../auth.ts';
+import type { GatehouseConfig } from '../../app-context.ts';
 import { Notice } from '../../views/components.tsx';
 
 const ITEMS = [

@@ -3,7 +3,7 @@
  * it needs a step-up, and what the audit log calls it. Every admin POST handler is built from an
  * entry here by `adminAction(...)` (see `actions.ts`), so none can forget a check.
  */
-import type { Permission } from '../../auth.ts';
+import type { Permission } from '../../app-context.ts';
 
 /** What an admin action needs before it runs. */
 export interface AdminActionPolicy {

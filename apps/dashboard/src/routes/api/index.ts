@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { requirePermission, requireSession } from '@gatehouse/auth/hono';
-import type { AuthEnv } from '../../auth.ts';
+import type { AuthEnv } from '../../app-context.ts';
 
 /**
  * The `/api` sub-app: `GET /me` returns `sub`, `email`, `name`, `groups`, `roles` as JSON.

@@ -6,9 +6,8 @@
 import { Hono } from 'hono';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv } from '../../auth.ts';
+import type { AuthEnv, AppDeps } from '../../app-context.ts';
 import { ChartFigure } from '../../charts/figure.tsx';
-import type { AppDeps } from '../../deps.ts';
 import { Stat } from '../../views/components.tsx';
 import { Layout } from '../../views/layout.tsx';
 import { LiveRegion } from '../live/region.tsx';

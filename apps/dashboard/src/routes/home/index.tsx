@@ -4,8 +4,7 @@
  * @see ARCHITECTURE.md "Routes"
  */
 import { Hono } from 'hono';
-import type { AuthEnv } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
+import type { AuthEnv, AppDeps } from '../../app-context.ts';
 import { Layout, PRODUCT_NAME } from '../../views/layout.tsx';
 import { appNavItems } from '../../views/project-nav.ts';
 import { ForbiddenPage } from '../../views/status-pages.tsx';

@@ -16,7 +16,7 @@
  */
 import { permissionsFor } from '@gatehouse/auth';
 import type { SessionEndReason, SessionEvent, SessionEventBus } from '@gatehouse/auth';
-import type { AuditEvent, AuditLog, Role, SessionStore } from '../../auth.ts';
+import type { AuditEvent, AuditLog, Role, SessionStore } from '@gatehouse/auth';
 import { frame, LiveStream, type LiveTopic, type StreamIdentity } from './stream.ts';
 
 export type { LiveTopic } from './stream.ts';

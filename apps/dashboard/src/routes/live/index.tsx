@@ -8,8 +8,7 @@
  * @see ARCHITECTURE.md "Routes" (`GET /live`)
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { AuthEnv, Role } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
+import type { AuthEnv, Role, AppDeps } from '../../app-context.ts';
 import { SignedOutPage, signedOutReason } from './signed-out.tsx';
 import type { LiveCursor, LiveHub } from './hub.ts';
 import { LIVE_CURSOR } from './region.tsx';

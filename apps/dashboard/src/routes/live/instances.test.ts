@@ -16,8 +16,8 @@ import { DEMO_USERS } from '@gatehouse/okta-emulator';
 import {
   deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema,
 } from '../../../../../packages/auth/src/stores/test-backends.ts';
-import type { GatehouseConfig } from '../../auth.ts';
-import { assembleApp } from '../../server.ts';
+import type { GatehouseConfig } from '../../app-context.ts';
+import { assembleApp } from '../../assembly.ts';
 import { APP_BASE_URL, SAME_ORIGIN } from '../../testing/harness.ts';
 import { SseReader } from './sse-reader.ts';
 

@@ -4,7 +4,7 @@
  */
 import { tryGetContext } from 'hono/context-storage';
 import type { Child, FC } from 'hono/jsx';
-import type { AuthState } from '../../auth.ts';
+import type { AuthState } from '../../app-context.ts';
 import type { LiveTopic } from './hub.ts';
 
 /** The request variable {@link liveCursorMiddleware} sets: the hub's cursor when the request began. */

@@ -8,7 +8,7 @@
  * connection is therefore bounded by the buffer size whatever happens on the bus.
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import type { Role } from '../../auth.ts';
+import type { Role } from '../../app-context.ts';
 
 /** What a stream's page may be told about, by the permission its regions need. */
 export type LiveTopic = 'sessions' | 'audit' | 'activity';

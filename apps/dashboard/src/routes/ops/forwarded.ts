@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import { clientAddressOf } from '@gatehouse/auth/hono';
 import { PROBE_HEADER, PROBE_PATH, verifyProbeHeader, type ForwardedAnswer } from '@gatehouse/doctor';
-import type { AppDeps } from '../../deps.ts';
+import type { AppDeps } from '../../app-context.ts';
 
 /** The probe route; mounted at the app's root. */
 export function forwardedProbeRoutes(deps: AppDeps): Hono {

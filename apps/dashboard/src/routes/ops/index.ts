@@ -14,7 +14,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { classifyStoreError } from '@gatehouse/auth/stores/guard';
 import type { RegionalHealth } from '@gatehouse/auth/stores/postgres-regional';
-import type { AppDeps } from '../../deps.ts';
+import type { AppDeps } from '../../app-context.ts';
 import { forwardedProbeRoutes } from './forwarded.ts';
 
 // 3 s: a probe must answer before Kubernetes' default 1–5 s probe timeout gives up on its own.

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditEvent, AuditLog, SessionStore } from '../../auth.ts';
+import type { AuditEvent, AuditLog, SessionStore } from '@gatehouse/auth';
 
 /** The Prometheus metrics of one app instance. */
 export interface AppMetrics {

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { requirePermission } from '@gatehouse/auth/hono';
-import type { AuthEnv } from '../../auth.ts';
+import type { AuthEnv } from '../../app-context.ts';
 import { formatRelative, formatTime } from '../../views/components.tsx';
 import { Layout, roleLabel } from '../../views/layout.tsx';
 

@@ -6,13 +6,12 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuditEventType, AuditQuery, AuthEnv, StoredAuditEvent } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { formatTime, PageHeader, ResultBadge } from '../../views/components.tsx';
-import { Layout } from '../../views/layout.tsx';
-import { LiveRegion } from '../live/region.tsx';
-import { BadRequestPage } from '../../views/status-pages.tsx';
-import { AdminNav } from './nav.tsx';
+import type { AuditEventType, AuditQuery, AuthEnv, StoredAuditEvent, AppDeps } from '../../../app-context.ts';
+import { formatTime, PageHeader, ResultBadge } from '../../../views/components.tsx';
+import { Layout } from '../../../views/layout.tsx';
+import { LiveRegion } from '../../live/region.tsx';
+import { BadRequestPage } from '../../../views/status-pages.tsx';
+import { AdminNav } from '../nav.tsx';
 
 /** Every audit event type, in the order the type filter offers them. */
 export const AUDIT_EVENT_TYPES = [

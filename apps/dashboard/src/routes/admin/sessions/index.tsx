@@ -6,14 +6,13 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv, SessionRecord } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { Flash, formatRelative, formatTime, PageHeader } from '../../views/components.tsx';
-import { Layout } from '../../views/layout.tsx';
-import { LiveRegion } from '../live/region.tsx';
-import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
-import { adminAction, isSafeId, requireAdminStepUp } from './actions.ts';
-import { AdminNav } from './nav.tsx';
+import type { AuthEnv, SessionRecord, AppDeps } from '../../../app-context.ts';
+import { Flash, formatRelative, formatTime, PageHeader } from '../../../views/components.tsx';
+import { Layout } from '../../../views/layout.tsx';
+import { LiveRegion } from '../../live/region.tsx';
+import { BadRequestPage, NotFoundPage } from '../../../views/status-pages.tsx';
+import { adminAction, isSafeId, requireAdminStepUp } from '../actions.ts';
+import { AdminNav } from '../nav.tsx';
 
 const PAGE_SIZE = 50;
 

@@ -8,7 +8,7 @@ import okta from '@okta/okta-sdk-nodejs';
 import type { Client, Group, User } from '@okta/okta-sdk-nodejs';
 import type { OktaManagement } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
-import type { GatehouseConfig } from '../auth.ts';
+import type { GatehouseConfig } from '@gatehouse/auth/config';
 import { DirectoryError } from './errors.ts';
 import { checkServiceAppKey } from './private-key.ts';
 import { DirectoryRequestExecutor } from './request-executor.ts';

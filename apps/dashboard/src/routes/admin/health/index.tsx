@@ -5,13 +5,12 @@
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
-import type { AuthEnv } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { PageHeader, Stat } from '../../views/components.tsx';
-import { Layout } from '../../views/layout.tsx';
-import { LiveRegion } from '../live/region.tsx';
-import { AuditTable } from './audit.tsx';
-import { AdminNav } from './nav.tsx';
+import type { AuthEnv, AppDeps } from '../../../app-context.ts';
+import { PageHeader, Stat } from '../../../views/components.tsx';
+import { Layout } from '../../../views/layout.tsx';
+import { LiveRegion } from '../../live/region.tsx';
+import { AuditTable } from '../audit/index.tsx';
+import { AdminNav } from '../nav.tsx';
 import { adviceFor } from './reasons.ts';
 
 const HOUR_MS = 3_600_000;

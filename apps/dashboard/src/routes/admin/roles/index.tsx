@@ -5,11 +5,10 @@
  */
 import { Hono } from 'hono';
 import { requirePermission } from '@gatehouse/auth/hono';
-import type { AuthEnv } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { PageHeader } from '../../views/components.tsx';
-import { Layout } from '../../views/layout.tsx';
-import { AdminNav } from './nav.tsx';
+import type { AuthEnv, AppDeps } from '../../../app-context.ts';
+import { PageHeader } from '../../../views/components.tsx';
+import { Layout } from '../../../views/layout.tsx';
+import { AdminNav } from '../nav.tsx';
 
 /** `GET /roles` (mounted under `/admin`): the group → role → permission table; needs `settings:read`. */
 export function roleRoutes(deps: AppDeps): Hono<AuthEnv> {

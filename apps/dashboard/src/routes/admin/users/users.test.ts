@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
-import { createHarness, form, SAME_ORIGIN, type Harness } from '../../testing/harness.ts';
+import { createHarness, form, SAME_ORIGIN, type Harness } from '../../../testing/harness.ts';
 
 const post = (h: Harness, path: string, cookie: string, fields: Record<string, string | string[]> = {}) =>
   h.request(path, { method: 'POST', cookie, headers: { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(fields) });

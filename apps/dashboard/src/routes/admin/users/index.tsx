@@ -1,21 +1,20 @@
 /**
  * `/admin/users`: Okta users through the Management API — list and search, one user's groups
- * and sessions, and the new-user form. The state-changing actions live in `user-actions.tsx`.
+ * and sessions, and the new-user form. The state-changing actions live in `actions.tsx`.
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv, AuthState, GatehouseConfig } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, directoryOffReason, MAX_LISTED, type DirectoryGroup, type DirectoryUser } from '../../okta/directory.ts';
-import { Flash, formatTime, Notice, PageHeader } from '../../views/components.tsx';
-import { Layout } from '../../views/layout.tsx';
-import { BadRequestPage, NotFoundPage, StatusPage } from '../../views/status-pages.tsx';
-import { isSafeId, requireAdminStepUp } from './actions.ts';
-import { AdminNav } from './nav.tsx';
-import { SessionsTable } from './sessions.tsx';
+import type { AuthEnv, AuthState, GatehouseConfig, AppDeps } from '../../../app-context.ts';
+import { DirectoryError, directoryOffReason, MAX_LISTED, type DirectoryGroup, type DirectoryUser } from '../../../management-api/directory.ts';
+import { Flash, formatTime, Notice, PageHeader } from '../../../views/components.tsx';
+import { Layout } from '../../../views/layout.tsx';
+import { BadRequestPage, NotFoundPage, StatusPage } from '../../../views/status-pages.tsx';
+import { isSafeId, requireAdminStepUp } from '../actions.ts';
+import { AdminNav } from '../nav.tsx';
+import { SessionsTable } from '../sessions/index.tsx';
 
 const searchSchema = z.object({
   q: z.string().trim().max(100).optional(),

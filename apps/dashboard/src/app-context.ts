@@ -1,16 +1,43 @@
 /**
- * What the web app is built from. `server.ts` assembles the real ones; tests assemble the same
- * real parts (stores in a temp directory, the real auth package, the emulator) — no fakes.
+ * What the web app is built from, in one place: the `@gatehouse/auth` types the pages name, the
+ * store factory, and {@link AppDeps}. `assembly.ts` assembles the real parts; tests assemble the
+ * same real parts (stores in a temp directory, the real auth package, the emulator) — no fakes.
  */
 import type { GatehouseApp } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
-import type { Auth, AuditLog, GatehouseConfig, SessionStore, TransactionStore } from './auth.ts';
+import type { Auth, AuditLog, SessionStore, TransactionStore } from '@gatehouse/auth';
+import type { GatehouseConfig } from '@gatehouse/auth/config';
 import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
 import type { DrainState } from './drain.ts';
-import type { OktaDirectory } from './okta/directory.ts';
+import type { OktaDirectory } from './management-api/directory.ts';
 import type { LiveHub } from './routes/live/hub.ts';
 import type { AppMetrics } from './routes/ops/metrics.ts';
+
+/** The `@gatehouse/auth` types the app names, so pages and tests import them from here. */
+export type {
+  AuditEvent,
+  AuditLog,
+  AuditQuery,
+  AuditSink,
+  AuditEventType,
+  Permission,
+  Role,
+  SessionRecord,
+  SessionStore,
+  StoredAuditEvent,
+  TransactionStore,
+} from '@gatehouse/auth';
+export type { AuthEnv } from '@gatehouse/auth/hono';
+export type { GatehouseConfig } from '@gatehouse/auth/config';
+export type { Auth, AuthState } from '@gatehouse/auth';
+
+/**
+ * Opens the configured stores: sessions and login transactions on SQLite, PostgreSQL or Redis
+ * (`DATABASE_URL`, `REDIS_URL`), the audit log on `DATABASE_URL`.
+ */
+export { openStores, type OpenedStores as OpenStores, type OpenStoresOptions } from '@gatehouse/auth/stores/factory';
+export { schedulePurge } from '@gatehouse/auth/stores/purge';
 
 /** A per-client budget of failed requests. */
 export interface RateLimitOptions {
@@ -20,7 +47,7 @@ export interface RateLimitOptions {
   windowMs: number;
 }
 
-/** What `createApp` is built from: assembled by `server.ts`, or by the test harness from the same real parts. */
+/** What `createApp` is built from: assembled by `assembly.ts`, or by the test harness from the same real parts. */
 export interface AppDeps {
   config: GatehouseConfig;
   auth: Auth;

@@ -6,14 +6,13 @@
 import { type Context, Hono } from 'hono';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
-import type { AuthEnv, AuthState } from '../../auth.ts';
-import type { AppDeps } from '../../deps.ts';
-import { DirectoryError, type DirectoryGroup, type DirectoryUser, type OktaDirectory } from '../../okta/directory.ts';
-import { Layout } from '../../views/layout.tsx';
-import { BadRequestPage, NotFoundPage } from '../../views/status-pages.tsx';
-import { adminAction, adminGroupsAmong, isSafeId, readForm, requireAdminStepUp } from './actions.ts';
-import { ADMIN_ACTIONS, type AdminActionName } from './policy.ts';
-import { assignable, DirectoryMissing, directoryFailure, NewUserPage, type NewUserValues } from './users.tsx';
+import type { AuthEnv, AuthState, AppDeps } from '../../../app-context.ts';
+import { DirectoryError, type DirectoryGroup, type DirectoryUser, type OktaDirectory } from '../../../management-api/directory.ts';
+import { Layout } from '../../../views/layout.tsx';
+import { BadRequestPage, NotFoundPage } from '../../../views/status-pages.tsx';
+import { adminAction, adminGroupsAmong, isSafeId, readForm, requireAdminStepUp } from '../actions.ts';
+import { ADMIN_ACTIONS, type AdminActionName } from '../policy.ts';
+import { assignable, DirectoryMissing, directoryFailure, NewUserPage, type NewUserValues } from './index.tsx';
 
 const idList = z.preprocess(
   (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
