@@ -14,7 +14,6 @@ import { parseConfig } from '../packages/auth/src/config/schema.ts';
 import { createSessionManager, type SessionManager } from '../packages/auth/src/session/manager.ts';
 import { MemorySessionStore } from '../packages/auth/src/stores/memory.ts';
 import { SqliteSessionStore } from '../packages/auth/src/stores/sqlite.ts';
-import type { SessionStore } from '../packages/auth/src/types.ts';
 import { benchHttp } from './http.ts';
 import { benchLive } from './live.ts';
 import { benchRegions } from './regions.ts';
@@ -101,7 +100,7 @@ async function benchValidation(dir: string) {
 }
 
 async function benchMemoryHeap() {
-  const store: SessionStore = new MemorySessionStore();
+  const store = new MemorySessionStore();
   const sessions = await createSessionManager(config, store);
   const before = heapMb();
   const tokens = await fill(sessions, SESSIONS);

@@ -6,7 +6,7 @@
 import type { GatehouseApp } from '@gatehouse/app-kit';
 import type { Logger } from 'pino';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
-import type { Auth, AuditLog, SessionStore, TransactionStore } from '@gatehouse/auth';
+import type { Auth, AuditLog, AuthStore } from '@gatehouse/auth';
 import type { GatehouseConfig } from '@gatehouse/auth/config';
 import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
 import type { DrainState } from './drain.ts';
@@ -21,6 +21,7 @@ export type {
   AuditQuery,
   AuditSink,
   AuditEventType,
+  AuthStore,
   Permission,
   Role,
   SessionRecord,
@@ -51,7 +52,8 @@ export interface RateLimitOptions {
 export interface AppDeps {
   config: GatehouseConfig;
   auth: Auth;
-  sessions: SessionStore & TransactionStore;
+  /** The raw store, for readiness and metrics; pages read and write sessions through `auth.sessions`. */
+  sessions: AuthStore;
   /** The audit log, already wrapped by `metrics.countAuditEvents` (the same one `auth` writes to). */
   audit: AuditLog;
   /** Okta Management API; `null` when no API token or service app is configured. */

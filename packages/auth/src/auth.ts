@@ -26,7 +26,7 @@ import { type AppRoleDefinitions, createRoleTable, permissionsFor, readClaim, ty
 import { normalizeReturnTo } from './return-to.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
-import type { AuditSink, AuthUser, Permission, Role, SessionRecord, SessionStore, TransactionStore } from './types.ts';
+import type { AuditSink, AuthStore, AuthUser, Permission, Role, SessionRecord } from './types.ts';
 
 /** What every page, component and API handler reads about the caller. */
 export interface AuthState {
@@ -41,7 +41,11 @@ export interface AuthState {
 
 /** Dependencies of {@link createAuth}; only `sessions` and `audit` are required. */
 export interface AuthDeps {
-  sessions: SessionStore & TransactionStore;
+  /**
+   * The backend's sessions, login transactions and leases (`openStores` opens one). The core reads
+   * and writes sessions only through its session manager (`auth.sessions`).
+   */
+  sessions: AuthStore;
   audit: AuditSink;
   logger?: AuthLogger;
   /** Replaces the default error page (called with plain text; escape it). */
@@ -164,13 +168,14 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const sessions = await createSessionManager(config, deps.sessions, {
     now,
     events,
+    logger,
     onPublishError: (err) => logger.warn({ step: 'session-events', ...errorSummary(err) }, 'session event not published'),
   });
   const cookie = sessionCookie(config);
   const ctx: FlowContext = {
     config,
     client,
-    store: deps.sessions,
+    transactions: deps.sessions,
     sessions,
     cookie,
     audit,
@@ -184,18 +189,17 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
   const lifecycle = createLifecycle({
     config,
     sessions,
-    store: deps.sessions,
     audit,
     logger,
     directory: deps.directory ?? null,
     rbac,
-    now,
     revokeRefreshToken: async (token) => oidc.tokenRevocation(await client.configuration(), token, { token_type_hint: 'refresh_token' }),
   });
-  const eventHook = createEventHookHandler({ config, lifecycle, store: deps.sessions, audit, logger });
-  const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, store: deps.sessions, audit, fetch: client.fetch });
-  const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, store: deps.sessions, audit });
-  const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, store: deps.sessions, audit, logger, now });
+  const leases = deps.sessions;
+  const eventHook = createEventHookHandler({ config, lifecycle, leases, audit, logger });
+  const globalTokenRevocation = createGlobalTokenRevocationHandler({ config, lifecycle, sessions, leases, audit, fetch: client.fetch });
+  const backchannelLogout = createBackchannelLogoutHandler({ config, client, lifecycle, sessions, leases, audit });
+  const revalidator = createRevalidator({ config, refresher, lifecycle, directory: deps.directory ?? null, sessions, audit, logger, now });
   const bearer = createBearerVerifier(config, client, deps.bearer);
 
   async function authenticate(request: Request, options: { touch?: boolean } = {}): Promise<AuthState> {

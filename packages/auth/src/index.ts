@@ -31,7 +31,7 @@ export {
   type RoleTable,
 } from './rbac.ts';
 export { normalizeReturnTo } from './return-to.ts';
-export { createSessionManager, sessionCookie, type SessionManager, type TokenBundle } from './session/index.ts';
+export { createSessionManager, sessionCookie, type RefreshTurn, type SessionManager, type SessionManagerOptions, type TokenBundle } from './session/index.ts';
 export type {
   AuditEvent,
   AuditEventType,
@@ -40,9 +40,11 @@ export type {
   AuditSink,
   AppPermissionRegistry,
   AppRoleRegistry,
+  AuthStore,
   AuthUser,
   CorePermission,
   CoreRole,
+  LeaseStore,
   LoginTransaction,
   Permission,
   Role,

@@ -90,9 +90,10 @@ export interface SessionListQuery {
 }
 
 /**
- * Session persistence. Every implementation (memory, SQLite, Redis, PostgreSQL) must pass the
- * one conformance suite in `stores/conformance.ts`.
- * `get` is the only call on the per-request path and must be a single indexed read.
+ * Session persistence, and nothing more: every rule (expiry, sliding renewal, refresh once, re-role
+ * under the lease) lives in the session manager (`session/manager.ts`), the one path to sessions.
+ * Every implementation (memory, SQLite, Redis, PostgreSQL) must pass the one conformance suite in
+ * `stores/conformance.ts`. `get` is the only call on the per-request path and must be a single indexed read.
  */
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
@@ -111,21 +112,32 @@ export interface SessionStore {
   count(now?: number): Promise<number>;
   /** Removes expired sessions; returns how many. */
   purgeExpired(now?: number): Promise<number>;
+  /** Whether the backing store answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Short, self-expiring, per-key locks held by a named holder, shared by every instance on one
+ * backend: the session manager refreshes a session's tokens (and re-roles it) under the lease
+ * `refresh:<sessionId>`; the lifecycle endpoints claim a delivery or a token id (`jti`) once.
+ * @see docs/decisions/011-leases-and-one-path-to-sessions.md
+ */
+export interface LeaseStore {
   /**
    * Takes the lease `key` for `holder` for `ttlMs` milliseconds (a positive integer). Resolves
    * `true` when the lease was free, had expired, or was already `holder`'s (its expiry then moves
    * to now + `ttlMs`), and `false` while another holder has it. One atomic step, so of concurrent
    * callers on every instance sharing the store exactly one gets it. A lease expires by itself,
-   * so a crashed holder blocks the others for at most `ttlMs`. Used to refresh tokens once per
-   * session across instances (`oidc/refresh.ts`).
+   * so a crashed holder blocks the others for at most `ttlMs`.
    */
   acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Gives up the lease `key` if `holder` has it; a no-op otherwise (only the holder releases). */
   releaseLease(key: string, holder: string): Promise<void>;
-  /** Whether the backing store answers (readiness). */
-  ping(): Promise<boolean>;
-  close(): Promise<void>;
 }
+
+/** What one backend (memory, SQLite, Redis, PostgreSQL) gives the auth core: its three ports, in one connection. */
+export type AuthStore = SessionStore & TransactionStore & LeaseStore;
 
 /** Audit event types emitted by the auth core and the app. */
 export type AuditEventType =

@@ -13,7 +13,7 @@ import type { Audit } from '../audit.ts';
 import type { GatehouseConfig } from '../config/index.ts';
 import type { OidcClient } from '../oidc/client.ts';
 import type { SessionManager } from '../session/manager.ts';
-import type { SessionStore } from '../types.ts';
+import type { LeaseStore } from '../types.ts';
 import type { Lifecycle } from './effects.ts';
 import { json, readBody } from './http.ts';
 
@@ -23,7 +23,8 @@ export interface BackchannelLogoutDeps {
   client: OidcClient;
   lifecycle: Lifecycle;
   sessions: SessionManager;
-  store: SessionStore;
+  /** Where each logout token's `jti` is claimed once, on every instance. */
+  leases: LeaseStore;
   audit: Audit;
 }
 
@@ -50,7 +51,7 @@ class LogoutTokenError extends Error {
 
 /** Creates the handler of `POST /auth/backchannel-logout`. */
 export function createBackchannelLogoutHandler(deps: BackchannelLogoutDeps): (request: Request) => Promise<Response> {
-  const { config, client, lifecycle, sessions, store, audit } = deps;
+  const { config, client, lifecycle, sessions, leases, audit } = deps;
   let keys: JWTVerifyGetKey | undefined;
   const keySet = async () => {
     if (keys) return keys;
@@ -109,13 +110,13 @@ export function createBackchannelLogoutHandler(deps: BackchannelLogoutDeps): (re
     }
     // §2.6 step 9: the jti is kept at least as long as the token is acceptable.
     const ttl = Math.max(1, claims.iat + MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS - Math.floor(Date.now() / 1000)) * 1000;
-    if (!(await store.acquireLease(`bcl-jti:${claims.jti}`, crypto.randomUUID(), ttl))) return fail('logout_token_replayed');
+    if (!(await leases.acquireLease(`bcl-jti:${claims.jti}`, crypto.randomUUID(), ttl))) return fail('logout_token_replayed');
 
     if (!claims.sid) {
       await lifecycle.endUserSessions(claims.sub!, 'idp_logout', 'backchannel_logout', { by: 'sub' });
       return json(200, { status: 'ok' });
     }
-    const candidates = claims.sub ? await store.list({ sub: claims.sub, limit: MAX_SESSIONS }) : await store.list({ limit: MAX_SESSIONS });
+    const candidates = claims.sub ? await sessions.list({ sub: claims.sub, limit: MAX_SESSIONS }) : await sessions.list({ limit: MAX_SESSIONS });
     const matching = candidates.filter((session) => session.claims['sid'] === claims.sid && (!claims.sub || session.user.sub === claims.sub));
     for (const session of matching) await sessions.revoke(session.id, { reason: 'idp_logout' });
     await audit.emit({

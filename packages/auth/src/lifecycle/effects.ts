@@ -9,10 +9,9 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { GatehouseConfig } from '../config/index.ts';
 import { errorSummary } from '../errors.ts';
 import type { SessionEndReason } from '../events/bus.ts';
-import { REFRESH_LEASE_TTL_MS } from '../oidc/refresh.ts';
 import type { RoleTable } from '../rbac.ts';
-import { IDENTITY_CHECKED_AT, type SessionManager } from '../session/manager.ts';
-import type { Role, SessionStore } from '../types.ts';
+import type { SessionManager } from '../session/manager.ts';
+import type { Role } from '../types.ts';
 
 /** Reads a user's groups at the IdP (Okta's Management API); the app provides it. */
 export interface UserDirectory {
@@ -58,35 +57,27 @@ export interface Lifecycle {
 export interface LifecycleDeps {
   config: GatehouseConfig;
   sessions: SessionManager;
-  store: SessionStore;
   audit: Audit;
   logger: AuthLogger;
   directory: UserDirectory | null;
   /** The project's one roles table (core and app roles): every recomputed role comes from it. */
   rbac: Pick<RoleTable, 'resolve'>;
-  now?: () => number;
   /** Revokes a refresh token at the IdP (RFC 7009); rejects when the IdP did not take it. */
   revokeRefreshToken?: (token: string) => Promise<void>;
 }
 
 // 1,000 sessions: far more than one person has open; bounds the work of one event.
 const MAX_SESSIONS_PER_USER = 1000;
-// Waiting for a refresh in flight on a session: 100 ms, 50 times (5 s) before failing closed.
-const LEASE_POLL_MS = 100;
-const LEASE_POLLS = 50;
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Creates the lifecycle effects over the auth core's session manager and store. */
+/** Creates the lifecycle effects over the auth core's session manager. */
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
-  const { sessions, store, audit, logger } = deps;
-  const holder = `lifecycle:${crypto.randomUUID()}`;
+  const { sessions, audit, logger } = deps;
 
   /** Revokes the refresh tokens of `sub`'s sessions at the IdP; returns how many it revoked. */
   async function revokeRefreshTokens(sub: string): Promise<number> {
     const revoke = deps.revokeRefreshToken;
     if (!revoke) return 0;
-    const open = await store.list({ sub, limit: MAX_SESSIONS_PER_USER });
+    const open = await sessions.list({ sub, limit: MAX_SESSIONS_PER_USER });
     const results = await Promise.allSettled(
       open.map(async (session) => {
         const { refreshToken } = await sessions.readTokens(session);
@@ -106,35 +97,12 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     return ended;
   }
 
-  /**
-   * Rewrites one session's groups and roles under its refresh lease, so a refresh finishing at the
-   * same moment cannot be overwritten with the tokens read before it (or overwrite our roles with
-   * an ID token issued before the change). `false` when the session is gone.
-   */
-  async function rewrite(id: string, groups: string[], roles: Role[]): Promise<boolean> {
-    const now = deps.now ?? Date.now;
-    const key = `refresh:${id}`;
-    for (let poll = 0; poll < LEASE_POLLS; poll++) {
-      if (await store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS)) {
-        try {
-          const current = await store.get(id);
-          if (!current) return false;
-          await store.update({ ...current, user: { ...current.user, groups: [...groups] }, roles: [...roles], claims: { ...current.claims, [IDENTITY_CHECKED_AT]: now() } });
-          return true;
-        } finally {
-          await store.releaseLease(key, holder).catch(() => {});
-        }
-      }
-      await pause(LEASE_POLL_MS);
-    }
-    // A refresh held the session for 5 s: end it rather than leave roles we could not update.
-    await sessions.revoke(id, { reason: 'refresh_refused' });
-    return false;
-  }
+  /** Rewrites one session's groups and roles, under its lease (see `SessionManager.reRole`). */
+  const rewrite = (id: string, groups: string[], roles: Role[]) => sessions.reRole(id, { groups, roles });
 
   async function reRole(sub: string, groups: readonly string[], source: LifecycleSource, detail: LifecycleDetail = {}) {
     const { roles, groups: unique } = deps.rbac.resolve([...groups]);
-    const open = await store.list({ sub, limit: MAX_SESSIONS_PER_USER });
+    const open = await sessions.list({ sub, limit: MAX_SESSIONS_PER_USER });
     let rewritten = 0;
     for (const session of open) if (session.user.sub === sub && (await rewrite(session.id, unique, roles))) rewritten++;
     if (sessions.events) {
@@ -155,7 +123,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
     async userChanged(sub, source, detail = {}) {
       // No open session: nothing to re-role, and no Management API call spent on it.
-      if ((await store.list({ sub, limit: 1 })).length === 0) {
+      if ((await sessions.list({ sub, limit: 1 })).length === 0) {
         await audit.emit({ type: 'lifecycle.event', result: 'success', sub, detail: { source, action: 'none', sessions: 0, ...detail } });
         return { sessions: 0, roles: null };
       }

@@ -16,7 +16,7 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { GatehouseConfig } from '../config/index.ts';
 import { sha256, timingSafeEqualString } from '../crypto.ts';
 import { errorSummary } from '../errors.ts';
-import type { SessionStore } from '../types.ts';
+import type { LeaseStore } from '../types.ts';
 import type { Lifecycle } from './effects.ts';
 import { deliverySchema, effectOf, inPublishedOrder, type OktaLogEvent } from './okta-events.ts';
 import { json, readBody } from './http.ts';
@@ -25,7 +25,8 @@ import { json, readBody } from './http.ts';
 export interface EventHookDeps {
   config: GatehouseConfig;
   lifecycle: Lifecycle;
-  store: SessionStore;
+  /** Where each event's `uuid` is claimed once, on every instance. */
+  leases: LeaseStore;
   audit: Audit;
   logger: AuthLogger;
 }
@@ -41,7 +42,7 @@ const MAX_CHALLENGE_LENGTH = 256;
 
 /** Creates the handler of `GET`/`POST /hooks/okta`; other methods get 405. */
 export function createEventHookHandler(deps: EventHookDeps): (request: Request) => Promise<Response> {
-  const { config, lifecycle, store, audit, logger } = deps;
+  const { config, lifecycle, leases, audit, logger } = deps;
   const secret = config.lifecycle.eventHookSecret;
   const secretHash = secret === null ? null : sha256(secret);
 
@@ -54,7 +55,7 @@ export function createEventHookHandler(deps: EventHookDeps): (request: Request) 
   async function apply(event: OktaLogEvent): Promise<'applied' | 'duplicate' | 'ignored'> {
     const claim = `okta-event:${event.uuid}`;
     const holder = crypto.randomUUID();
-    if (!(await store.acquireLease(claim, holder, CLAIM_TTL_MS))) {
+    if (!(await leases.acquireLease(claim, holder, CLAIM_TTL_MS))) {
       await audit.emit({ type: 'lifecycle.event', result: 'success', reason: 'duplicate_event', detail: { source: 'event_hook', eventType: event.eventType, eventId: event.uuid, action: 'none' } });
       return 'duplicate';
     }
@@ -70,7 +71,7 @@ export function createEventHookHandler(deps: EventHookDeps): (request: Request) 
       return 'applied';
     } catch (err) {
       // Give the claim back: Okta's retry (after our 503) must apply it.
-      await store.releaseLease(claim, holder).catch(() => {});
+      await leases.releaseLease(claim, holder).catch(() => {});
       throw err;
     }
   }

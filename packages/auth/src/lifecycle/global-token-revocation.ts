@@ -13,7 +13,8 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type 
 import { z } from 'zod';
 import type { Audit } from '../audit.ts';
 import type { GatehouseConfig } from '../config/index.ts';
-import type { SessionStore } from '../types.ts';
+import type { SessionManager } from '../session/manager.ts';
+import type { LeaseStore } from '../types.ts';
 import type { Lifecycle } from './effects.ts';
 import { empty, json, readBody } from './http.ts';
 
@@ -21,7 +22,9 @@ import { empty, json, readBody } from './http.ts';
 export interface GlobalTokenRevocationDeps {
   config: GatehouseConfig;
   lifecycle: Lifecycle;
-  store: SessionStore;
+  sessions: SessionManager;
+  /** Where each request's `jti` is claimed once, on every instance. */
+  leases: LeaseStore;
   audit: Audit;
   /** The fetch JWKS requests go through (the auth core's). */
   fetch?: typeof fetch;
@@ -50,7 +53,7 @@ export function globalTokenRevocationUri(config: GatehouseConfig): string {
 
 /** Creates the handler of `POST /auth/global-token-revocation`. */
 export function createGlobalTokenRevocationHandler(deps: GlobalTokenRevocationDeps): (request: Request) => Promise<Response> {
-  const { config, lifecycle, store, audit } = deps;
+  const { config, lifecycle, sessions, leases, audit } = deps;
   const audience = globalTokenRevocationUri(config);
   const orgUrl = config.okta.orgUrl;
   // Built on first use: the org may be unreachable at start-up.
@@ -99,7 +102,7 @@ export function createGlobalTokenRevocationHandler(deps: GlobalTokenRevocationDe
     }
     // The jti is claimed until the token expires (plus skew): a replay anywhere fails.
     const ttl = Math.max(1, exp + CLOCK_TOLERANCE_SECONDS - Math.floor(Date.now() / 1000)) * 1000;
-    if (!(await store.acquireLease(`gtr-jti:${jti}`, crypto.randomUUID(), ttl))) return fail(401, 'gtr_jti_replayed', 'This logout request was already used.');
+    if (!(await leases.acquireLease(`gtr-jti:${jti}`, crypto.randomUUID(), ttl))) return fail(401, 'gtr_jti_replayed', 'This logout request was already used.');
 
     const text = await readBody(request, MAX_BODY_BYTES);
     let parsed: unknown = null;
@@ -117,10 +120,10 @@ export function createGlobalTokenRevocationHandler(deps: GlobalTokenRevocationDe
       // Okta names its users with the org as issuer; the authorization server's issuer is accepted too.
       sub = subject.iss === orgUrl || subject.iss === config.okta.issuer ? subject.sub : null;
     } else {
-      sub = await subByEmail(store, subject.email);
+      sub = await subByEmail(sessions, subject.email);
     }
-    const sessions = sub === null ? 0 : (await store.list({ sub, limit: 1 })).length;
-    if (sub === null || sessions === 0) return fail(404, 'gtr_subject_unknown', 'No user of this app matches the subject.');
+    const open = sub === null ? 0 : (await sessions.list({ sub, limit: 1 })).length;
+    if (sub === null || open === 0) return fail(404, 'gtr_subject_unknown', 'No user of this app matches the subject.');
     await lifecycle.endUserSessions(sub, 'idp_logout', 'universal_logout', { format: subject.format }, { revokeRefreshTokens: true });
     return empty(204);
   };
@@ -131,10 +134,10 @@ const EMAIL_SCAN_PAGES = 20;
 const EMAIL_SCAN_PAGE = 500;
 
 /** The `sub` of the open session whose user has `email` (case-insensitive), or `null`. */
-async function subByEmail(store: SessionStore, email: string): Promise<string | null> {
+async function subByEmail(sessions: SessionManager, email: string): Promise<string | null> {
   const wanted = email.toLowerCase();
   for (let page = 0; page < EMAIL_SCAN_PAGES; page++) {
-    const batch = await store.list({ limit: EMAIL_SCAN_PAGE, offset: page * EMAIL_SCAN_PAGE });
+    const batch = await sessions.list({ limit: EMAIL_SCAN_PAGE, offset: page * EMAIL_SCAN_PAGE });
     const found = batch.find((session) => session.user.email?.toLowerCase() === wanted || (typeof session.claims.preferred_username === 'string' && session.claims.preferred_username.toLowerCase() === wanted));
     if (found) return found.user.sub;
     if (batch.length < EMAIL_SCAN_PAGE) return null;

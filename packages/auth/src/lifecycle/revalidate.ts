@@ -4,8 +4,8 @@
  * refresh (a new ID token carries the current groups; a user deactivated at the IdP is refused
  * there and the session ends), or, when the session has no refresh token or the refresh gave
  * nothing new, the user's groups through the Management API. Single flight per session in this
- * process; across instances the refresh runs under the store lease (`oidc/refresh.ts`) and the
- * Management API rewrite under the same lease. While the IdP is unreachable the last known roles
+ * process; across instances the refresh runs under the session's lease and the Management API
+ * rewrite under the same lease (both in the session manager). While the IdP is unreachable the last known roles
  * hold for `SESSION_REVALIDATE_GRACE` past that age; then the session is refused (fail closed)
  * until a check succeeds.
  */
@@ -13,8 +13,8 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { GatehouseConfig } from '../config/index.ts';
 import { errorSummary } from '../errors.ts';
 import type { Refresher } from '../oidc/refresh.ts';
-import { identityCheckedAt } from '../session/manager.ts';
-import type { SessionRecord, SessionStore } from '../types.ts';
+import { identityCheckedAt, type SessionManager } from '../session/manager.ts';
+import type { SessionRecord } from '../types.ts';
 import type { Lifecycle, UserDirectory } from './effects.ts';
 
 /** What the revalidator is built from. */
@@ -23,7 +23,7 @@ export interface RevalidatorDeps {
   refresher: Refresher;
   lifecycle: Lifecycle;
   directory: UserDirectory | null;
-  store: SessionStore;
+  sessions: SessionManager;
   audit: Audit;
   logger: AuthLogger;
   now: () => number;
@@ -40,7 +40,7 @@ const RETRY_AFTER_MS = 30_000;
 
 /** Creates this instance's revalidator. */
 export function createRevalidator(deps: RevalidatorDeps): Revalidator {
-  const { config, refresher, lifecycle, directory, store, audit, logger, now } = deps;
+  const { config, refresher, lifecycle, directory, sessions, audit, logger, now } = deps;
   const maxAgeMs = config.lifecycle.revalidateSeconds * 1000;
   const graceMs = config.lifecycle.revalidateGraceSeconds * 1000;
   const flights = new Map<string, Promise<SessionRecord | null>>();
@@ -66,7 +66,7 @@ export function createRevalidator(deps: RevalidatorDeps): Revalidator {
       try {
         const groups = await directory.userGroups(session.user.sub);
         if (await lifecycle.reRoleSession(session.id, groups)) {
-          const updated = await store.get(session.id);
+          const updated = await sessions.get(session.id);
           if (updated) {
             retryAt.delete(session.id);
             await audit.emit({ type: 'lifecycle.event', result: 'success', reason: 'groups_from_management_api', sub: session.user.sub, sessionId: session.id, detail: { source: 'revalidation', action: 'roles_checked', roles: updated.roles.join(',') || 'none' } });

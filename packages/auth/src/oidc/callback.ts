@@ -62,7 +62,7 @@ function neverSent(error: AuthError): boolean {
 /** Puts a taken transaction back, so that retrying the callback can still complete this sign-in. */
 async function handBack(ctx: FlowContext, tx: LoginTransaction): Promise<void> {
   try {
-    await ctx.store.putTransaction(tx);
+    await ctx.transactions.putTransaction(tx);
   } catch (err) {
     ctx.logger.warn({ step: 'callback', ...errorSummary(err) }, 'login transaction could not be handed back for a retry');
   }
@@ -77,7 +77,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     if (request.method !== 'GET') throw new AuthError('AUTH_METHOD_NOT_ALLOWED', { detail: 'the callback accepts GET only' });
     const state = params.get('state');
     // Taking deletes: whatever happens next, this state can never be used again (replay).
-    tx = state ? await ctx.store.takeTransaction(state) : null;
+    tx = state ? await ctx.transactions.takeTransaction(state) : null;
     if (!tx) {
       if (params.has('error')) throw idpErrorWithoutTransaction(ctx, params);
       throw new AuthError(state ? 'AUTH_TRANSACTION_NOT_FOUND' : 'AUTH_STATE_MISMATCH', { reason: state ? 'auth_transaction_not_found' : 'state_missing' });

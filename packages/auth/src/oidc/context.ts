@@ -1,6 +1,6 @@
 /**
  * What every step of the flow (login, callback, refresh, logout) shares: config, IdP client,
- * stores, session cookie, session manager, audit, logger, clock and the error renderer — plus the
+ * the login transactions, session cookie, session manager (the one path to sessions), audit, logger, clock and the error renderer — plus the
  * helpers that turn an {@link AuthError} (or any page) into the response the user sees.
  */
 import type { GatehouseConfig } from '../config/index.ts';
@@ -8,7 +8,7 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { RoleTable } from '../rbac.ts';
-import type { SessionStore, TransactionStore } from '../types.ts';
+import type { TransactionStore } from '../types.ts';
 import type { UserDirectory } from '../lifecycle/effects.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
 import type { OidcClient } from './client.ts';
@@ -30,7 +30,9 @@ export type RenderError = (input: ErrorPageInput) => Response | Promise<Response
 export interface FlowContext {
   config: GatehouseConfig;
   client: OidcClient;
-  store: SessionStore & TransactionStore;
+  /** Where logins in flight wait between `/auth/login` and `/auth/callback`. */
+  transactions: TransactionStore;
+  /** Every read and write of a session goes through it. */
   sessions: SessionManager;
   /** The session cookie of `config`. */
   cookie: SessionCookie;

@@ -93,7 +93,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const createdAt = ctx.now();
-    await ctx.store.putTransaction({
+    await ctx.transactions.putTransaction({
       state,
       codeVerifier,
       nonce,

@@ -20,10 +20,10 @@ import { SqliteSessionStore } from '../stores/sqlite.ts';
 import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../stores/test-backends.ts';
 import { LONG_SESSIONS, testConfig, tokenCountingFetch } from '../testing/auth.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
-import type { SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { AuthStore, SessionRecord } from '../types.ts';
 import { REFRESH_LEASE_TTL_MS } from './refresh.ts';
 
-type Store = SessionStore & TransactionStore;
+type Store = AuthStore;
 
 let emulator: Emulator;
 let dir: string;

@@ -1,8 +1,8 @@
 /**
  * Server-side token refresh: before the access token expires (or when a caller needs a fresh
  * one), exactly once per session even under concurrent requests — in this process (one flight
- * per session) and across the instances sharing the store (a store lease around the token
- * request; the others wait for its result). Rotation is
+ * per session) and across the instances sharing the store (the session manager's lease around
+ * the token request; the others wait for its result). Rotation is
  * handled (a new refresh token replaces the old; none back keeps the old), and the refreshed ID
  * token updates user, claims, groups and roles — so a group removed in Okta takes effect here.
  * `invalid_grant` (revoked, expired, or reused refresh token) ends the session.
@@ -10,12 +10,14 @@
  */
 import * as oidc from 'openid-client';
 import { AuthError, errorSummary, toAuthError } from '../errors.ts';
-import { isSessionExpired } from '../session/manager.ts';
+import { REFRESH_LEASE_TTL_MS } from '../session/manager.ts';
 import type { SessionRecord } from '../types.ts';
 import { accessTokenExpiry } from './callback.ts';
 import { completeGroups } from '../lifecycle/groups.ts';
 import { groupsAuditFields, identityFromClaims } from './claims.ts';
 import type { FlowContext } from './context.ts';
+
+export { REFRESH_LEASE_TTL_MS };
 
 /**
  * How long before the access token's expiry a refresh is due, in ms. 60 s: a request that starts
@@ -25,23 +27,6 @@ export const REFRESH_MARGIN_MS = 60_000;
 // After a transient failure (IdP down) or when the session has no refresh token, wait 30 s before
 // trying again, so a broken IdP costs one request per session per 30 s, not one per page view.
 const RETRY_AFTER_MS = 30_000;
-/**
- * Lifetime of the cross-instance refresh lease, in ms. 30 s: it must outlive the slowest refresh
- * we allow — the token request and a JWKS refetch at 10 s each (client.ts; discovery is done before
- * taking it) — or a second instance would spend the same refresh token; and a crashed instance
- * holds up its sessions' refresh for at most this.
- */
-export const REFRESH_LEASE_TTL_MS = 30_000;
-// Waiting for another instance's refresh: a store read every 100 ms, for at most the lease's ttl.
-const LEASE_POLL_MS = 100;
-const LEASE_POLLS = REFRESH_LEASE_TTL_MS / LEASE_POLL_MS;
-
-/** Whether `stored` carries tokens written after `seen` was read (someone refreshed meanwhile). */
-const refreshedSince = (stored: SessionRecord, seen: SessionRecord) =>
-  stored.tokens !== seen.tokens || stored.accessTokenExpiresAt > seen.accessTokenExpiresAt;
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Options of {@link Refresher.ensureFreshTokens}. */
 export interface RefreshOptions {
   /**
@@ -70,16 +55,14 @@ export interface Refresher {
 
 /**
  * Creates the refresher of this instance. Single flight is keyed by session id within the
- * process; across instances sharing the store, the token request runs under the store lease
- * `refresh:<sessionId>` ({@link REFRESH_LEASE_TTL_MS}), so one refresh token is spent once. An
- * instance that finds the lease taken waits for the holder's result in the store.
+ * process; across instances sharing the store, the session manager runs the token request once
+ * under the session's lease (`SessionManager.refreshOnce`, {@link REFRESH_LEASE_TTL_MS}), so one
+ * refresh token is spent once. An instance that finds the lease taken waits for the holder's result.
  * @see RFC 9700 §4.14.2 (a reused rotated refresh token may revoke the whole grant)
  */
 export function createRefresher(ctx: FlowContext): Refresher {
   const flights = new Map<string, Promise<SessionRecord | null>>();
   const retryAt = new Map<string, number>();
-  // Names this instance as the lease holder; random, so no two instances (or restarts) share it.
-  const holder = crypto.randomUUID();
   const isDue = (session: SessionRecord) => ctx.now() >= session.accessTokenExpiresAt - REFRESH_MARGIN_MS;
 
   async function endSession(session: SessionRecord, error: AuthError): Promise<null> {
@@ -90,65 +73,38 @@ export function createRefresher(ctx: FlowContext): Refresher {
     return null;
   }
 
-  /**
-   * One flight: takes the lease and refreshes, or — while another instance holds it — waits for
-   * that instance's tokens to appear in the store. Each poll tries the lease again, so a holder
-   * that crashed (lease expired) or gave up without refreshing (IdP down) is taken over.
-   */
+  /** One flight: the token request once across instances, or what another instance's brought. */
   async function refresh(seen: SessionRecord, force: boolean): Promise<SessionRecord | null> {
-    const key = `refresh:${seen.id}`;
     // Discover before taking the lease, so the lease covers only the token request; a failure
     // here shows again (at once, through the client's backoff) under the lease and is handled there.
     await ctx.client.configuration().catch(() => {});
-    for (let poll = 0; ; poll++) {
-      let leased: boolean;
-      try {
-        leased = await ctx.store.acquireLease(key, holder, REFRESH_LEASE_TTL_MS);
-      } catch (err) {
+    const turn = await ctx.sessions.refreshOnce(seen, (current) => force || isDue(current), refreshUnderLease);
+    switch (turn.status) {
+      case 'refreshed':
+        return turn.session;
+      case 'current':
+        if (turn.refreshedElsewhere) retryAt.delete(seen.id);
+        return turn.session;
+      case 'ended':
+        return null;
+      case 'unwritable':
         // The lease cannot be written (a region serving read-only without its primary, a store
         // outage): new tokens could not be saved either. Go on with the session as it is; retry later.
-        ctx.logger.warn({ sessionId: seen.id, ...errorSummary(err) }, 'token refresh skipped: the session store takes no writes');
+        ctx.logger.warn({ sessionId: seen.id, ...errorSummary(turn.error) }, 'token refresh skipped: the session store takes no writes');
         retryAt.set(seen.id, ctx.now() + RETRY_AFTER_MS);
         return seen;
-      }
-      if (leased) {
-        try {
-          return await refreshUnderLease(seen, force);
-        } finally {
-          // Best effort: a lease we fail to release expires by itself.
-          await ctx.store.releaseLease(key, holder).catch((err: unknown) => {
-            ctx.logger.warn({ sessionId: seen.id, ...errorSummary(err) }, 'refresh lease not released');
-          });
-        }
-      }
-      const stored = await ctx.store.get(seen.id);
-      if (!stored || isSessionExpired(stored, ctx.now())) return null;
-      if (refreshedSince(stored, seen)) {
-        retryAt.delete(seen.id);
-        return stored;
-      }
-      if (poll >= LEASE_POLLS) {
+      case 'busy':
         // Failed for this request only: it goes on with the tokens it has; the session stays.
         ctx.logger.warn({ sessionId: seen.id }, 'token refresh still in progress on another instance; going on without it');
-        await ctx.audit.emit({ type: 'refresh.failed', result: 'failure', reason: 'refresh_in_progress_elsewhere', sub: stored.user.sub, sessionId: seen.id });
-        return stored;
-      }
-      await pause(LEASE_POLL_MS);
+        await ctx.audit.emit({ type: 'refresh.failed', result: 'failure', reason: 'refresh_in_progress_elsewhere', sub: turn.session.user.sub, sessionId: seen.id });
+        return turn.session;
     }
   }
 
-  async function refreshUnderLease(seen: SessionRecord, force: boolean): Promise<SessionRecord | null> {
-    const id = seen.id;
-    // Re-read under the lease: another flight (here or on another instance) that finished just
-    // before may already have rotated the refresh token, and using the old one again would look
-    // like token theft to the IdP.
-    const current = await ctx.store.get(id);
+  /** The token request for `current`, read again under its lease, unexpired, due and not refreshed meanwhile. */
+  async function refreshUnderLease(current: SessionRecord): Promise<SessionRecord | null> {
+    const id = current.id;
     const now = ctx.now();
-    if (!current || isSessionExpired(current, now)) return null;
-    // Refreshed since the caller read the session: those tokens are as fresh as a forced refresh.
-    if (refreshedSince(current, seen)) return current;
-    if (!force && !isDue(current)) return current;
-
     let tokens: Awaited<ReturnType<typeof ctx.sessions.readTokens>>;
     try {
       tokens = await ctx.sessions.readTokens(current);

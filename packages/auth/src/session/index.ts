@@ -1,3 +1,3 @@
-export { createSessionManager, isSessionExpired, type SessionManager, type TokenBundle } from './manager.ts';
+export { createSessionManager, isSessionExpired, REFRESH_LEASE_TTL_MS, type RefreshTurn, type SessionManager, type SessionManagerOptions, type TokenBundle } from './manager.ts';
 export { parseCookies, serializeCookie, sessionCookie } from './cookie.ts';
 export { generateSessionToken, parseSessionToken, SESSION_ID_BYTES, SESSION_SECRET_BYTES } from './token.ts';

@@ -8,7 +8,7 @@ import { parseConfig } from '../config/schema.ts';
 import { base64urlDecode, sha256 } from '../crypto.ts';
 import { MemorySessionStore } from '../stores/memory.ts';
 import { SqliteSessionStore, sqlitePath } from '../stores/sqlite.ts';
-import type { SessionStore } from '../types.ts';
+import type { LeaseStore, SessionStore } from '../types.ts';
 import { createSessionManager, type TokenBundle } from './manager.ts';
 
 const SECRET = 'manager-test-secret-0123456789-abcdefghij';
@@ -34,7 +34,7 @@ function clock(start = 1_700_000_000_000) {
   return { now: () => current, advance: (ms: number) => void (current += ms) };
 }
 
-const stores: Array<[string, () => { store: SessionStore; url?: string }]> = [
+const stores: Array<[string, () => { store: SessionStore & LeaseStore; url?: string }]> = [
   ['MemorySessionStore', () => ({ store: new MemorySessionStore() })],
   ['SqliteSessionStore', () => {
     const url = `file:${join(dir, `manager-${++files}.db`)}`;
@@ -158,6 +158,57 @@ for (const [name, open] of stores) {
       assert.equal(await sessions.revokeUser('00u-alice'), 1);
       assert.equal(await sessions.validate(token), null);
       assert.ok(await sessions.validate(bob.token));
+      await store.close();
+    });
+
+    it('get reads by id without a token and answers null once expired; list and count go through the manager', async () => {
+      const { store } = open();
+      const time = clock(Date.now());
+      const sessions = await createSessionManager(config, store, { now: time.now });
+      const { session } = await sessions.create(input());
+      await sessions.create(input({ sub: '00u-bob' }));
+      assert.deepEqual(await sessions.get(session.id), session);
+      assert.deepEqual((await sessions.list({ sub: '00u-alice' })).map((s) => s.id), [session.id]);
+      assert.equal(await sessions.count(), 2);
+      time.advance(3600_000);
+      assert.equal(await sessions.get(session.id), null, 'idle-expired');
+      assert.equal(await sessions.get('no-such-session'), null);
+      await store.close();
+    });
+
+    it('refreshOnce reads the session again under its lease and refreshes only what still needs it', async () => {
+      const { store } = open();
+      const sessions = await createSessionManager(config, store);
+      const { session } = await sessions.create(input());
+      let refreshes = 0;
+      const refresh = async (current: typeof session) => {
+        refreshes++;
+        return sessions.replaceTokens(current, { tokens: { ...tokens, accessToken: `access-${refreshes}` }, user: current.user, roles: current.roles, claims: current.claims, accessTokenExpiresAt: current.accessTokenExpiresAt + 1 });
+      };
+      const first = await sessions.refreshOnce(session, () => true, refresh);
+      assert.equal(first.status, 'refreshed');
+      // A caller that read the session before that refresh gets the stored tokens, not a second refresh.
+      const second = await sessions.refreshOnce(session, () => true, refresh);
+      assert.equal(second.status, 'current');
+      assert.equal(second.status === 'current' && second.refreshedElsewhere, true);
+      assert.equal(refreshes, 1);
+      const notDue = await sessions.refreshOnce((await sessions.get(session.id))!, () => false, refresh);
+      assert.equal(notDue.status, 'current');
+      assert.equal(refreshes, 1);
+      await sessions.revoke(session.id);
+      assert.equal((await sessions.refreshOnce(session, () => true, refresh)).status, 'ended');
+      await store.close();
+    });
+
+    it('reRole rewrites groups and roles under the lease; false for an unknown session', async () => {
+      const { store } = open();
+      const sessions = await createSessionManager(config, store);
+      const { token, session } = await sessions.create(input());
+      assert.equal(await sessions.reRole(session.id, { groups: ['admin'], roles: ['admin'] }), true);
+      const validated = await sessions.validate(token);
+      assert.deepEqual(validated?.roles, ['admin']);
+      assert.deepEqual(validated?.user.groups, ['admin']);
+      assert.equal(await sessions.reRole('no-such-session', { groups: [], roles: [] }), false);
       await store.close();
     });
 

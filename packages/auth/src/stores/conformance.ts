@@ -1,12 +1,12 @@
 /**
  * The one conformance suite every session store runs (memory, SQLite, Redis and PostgreSQL). It pins the behaviour the session manager and the login flow rely
- * on, through the public `SessionStore`/`TransactionStore` interface only.
+ * on, through the public `SessionStore`/`TransactionStore`/`LeaseStore` ports only.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { LoginTransaction, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { AuthStore, LoginTransaction, SessionRecord } from '../types.ts';
 
-type Store = SessionStore & TransactionStore;
+type Store = AuthStore;
 
 let sequence = 0;
 

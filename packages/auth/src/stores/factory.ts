@@ -12,7 +12,7 @@
 import { ConfigError } from '../config/errors.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { createLocalBus, type BusTransport, type SessionEventBus } from '../events/bus.ts';
-import type { AuditLog, SessionStore, TransactionStore } from '../types.ts';
+import type { AuditLog, AuthStore } from '../types.ts';
 import pg from 'pg';
 import { openPostgresTransport } from './postgres-bus.ts';
 import { checkRegionalRoles, inspectServer, RegionalSessionStore, type RegionalParts } from './postgres-regional.ts';
@@ -25,7 +25,7 @@ import { guardStore, type GuardOptions } from './guard.ts';
 /** What {@link openStores} returns; `close` closes every store it opened. */
 export interface OpenedStores {
   /** Guarded (`guard.ts`): failures are `StoreUnavailableError`s; a network store fails fast while its breaker is open. */
-  sessions: SessionStore & TransactionStore;
+  sessions: AuthStore;
   audit: AuditLog;
   /** The sessions store's circuit breaker (`closed` for SQLite, which has none). */
   breakerState(): 'open' | 'half_open' | 'closed';
@@ -156,7 +156,7 @@ export async function openStores(config: GatehouseConfig, options: OpenStoresOpt
       ? await connect('DATABASE_URL', 'PostgreSQL', databaseUrl, () => PostgresAuditLog.open(databaseUrl, options.postgres))
       : SqliteAuditLog.open(databaseUrl);
     opened.push(audit);
-    const sessions: SessionStore & TransactionStore = redisUrl !== null
+    const sessions: AuthStore = redisUrl !== null
       ? await connect('REDIS_URL', 'Redis', redisUrl, () => RedisSessionStore.open(redisUrl, options.redis))
       : config.databaseReadUrl !== null && isPostgres(databaseUrl)
         ? await openRegional(databaseUrl, config.databaseReadUrl, options, opened, { ...guard, breaker })

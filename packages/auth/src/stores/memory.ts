@@ -2,7 +2,7 @@
  * In-memory stores for unit tests and single-process demos. They behave exactly like the durable
  * ones (the conformance suite checks it) and hand out copies, so callers cannot mutate stored state.
  */
-import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { isSessionExpired } from '../session/manager.ts';
 import { leaseTtl } from './lease.ts';
 
@@ -26,7 +26,7 @@ export function newestFirst(a: SessionRecord, b: SessionRecord): number {
 }
 
 /** Sessions and login transactions in a `Map`, with a per-user index like the SQL stores. */
-export class MemorySessionStore implements SessionStore, TransactionStore {
+export class MemorySessionStore implements SessionStore, TransactionStore, LeaseStore {
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #byUser = new Map<string, Set<string>>();
   readonly #transactions = new Map<string, LoginTransaction>();

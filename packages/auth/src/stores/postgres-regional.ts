@@ -18,9 +18,9 @@
  */
 import type pg from 'pg';
 import type { SessionEventBus } from '../events/bus.ts';
-import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { AuthStore, LoginTransaction, SessionListQuery, SessionRecord } from '../types.ts';
 
-type Store = SessionStore & TransactionStore;
+type Store = AuthStore;
 
 // 15 min: how long a region cut off from the primary keeps serving existing sessions from its
 // replica. Revocations made in other regions meanwhile reach it only when it reconnects, so this

@@ -6,7 +6,7 @@
  * The audit log is in `postgres-audit.ts`; reads from a regional replica in `postgres-regional.ts`.
  */
 import type pg from 'pg';
-import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 import { openPostgresPool, openReadOnlyPool, type PostgresStoreOptions } from './postgres-pool.ts';
@@ -28,7 +28,7 @@ const NEWEST_FIRST = 'ORDER BY created_at DESC, id COLLATE "C" DESC';
 const SERVER_NOW_MS = '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint';
 
 /** Sessions, login transactions and leases in PostgreSQL, through a connection pool. */
-export class PostgresSessionStore implements SessionStore, TransactionStore {
+export class PostgresSessionStore implements SessionStore, TransactionStore, LeaseStore {
   readonly #pool: pg.Pool;
   readonly #sql: Record<
     'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction' | 'acquireLease' | 'releaseLease' | 'purgeLeases',

@@ -14,7 +14,7 @@
  * Needs Redis 7.0 or newer (`PEXPIRETIME`; `GETDEL` is 6.2).
  */
 import { Redis } from 'ioredis';
-import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { isSessionExpired } from '../session/manager.ts';
 import { leaseTtl } from './lease.ts';
 import { newestFirst, pageBounds } from './memory.ts';
@@ -154,7 +154,7 @@ function toRecord(id: string, hash: Record<string, string>): SessionRecord | nul
 }
 
 /** Sessions and login transactions in Redis (ioredis, one connection, pipelined). */
-export class RedisSessionStore implements SessionStore, TransactionStore {
+export class RedisSessionStore implements SessionStore, TransactionStore, LeaseStore {
   readonly #redis: Scripted;
   readonly #prefix: string;
   // Key prefixes the scripts append an id or a sub to.

@@ -4,7 +4,7 @@
  * All statements are prepared once; `get` is a primary-key lookup, per-user operations use an index.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
+import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { leaseTtl } from './lease.ts';
 import { pageBounds } from './memory.ts';
 import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
@@ -20,7 +20,7 @@ const UPDATES = SESSION_UPDATE_COLUMNS.map((name) => `${name} = :${name}`).join(
 const LIVE = 'expires_at > :now AND absolute_expires_at > :now';
 
 /** Sessions and login transactions in SQLite (`node:sqlite`, WAL). */
-export class SqliteSessionStore implements SessionStore, TransactionStore {
+export class SqliteSessionStore implements SessionStore, TransactionStore, LeaseStore {
   readonly #db: DatabaseSync;
   readonly #statements: Record<
     'insert' | 'get' | 'touch' | 'update' | 'delete' | 'deleteByUser' | 'list' | 'listByUser' | 'count' | 'purge' | 'purgeTransactions' | 'putTransaction' | 'takeTransaction' | 'acquireLease' | 'releaseLease' | 'purgeLeases' | 'ping',

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { SessionStore, TransactionStore } from '../types.ts';
+import type { AuthStore } from '../types.ts';
 import { sampleSession, sampleTransaction } from './conformance.ts';
 import { describeServer, reasonOf } from './factory.ts';
 
-type Store = SessionStore & TransactionStore;
+type Store = AuthStore;
 
 /**
  * PostgreSQL the store tests use: `GATEHOUSE_TEST_POSTGRES_URL` (`npm test` sets it to the throwaway

@@ -40,8 +40,8 @@ export function adminRoutes(deps: AppDeps): Hono<AuthEnv> {
     const auth = requirePermission(c, 'sessions:read');
     const now = Date.now();
     const [sessions, activeCount, failures, signIns] = await Promise.all([
-      deps.sessions.list({ limit: OVERVIEW_ROWS }),
-      deps.sessions.count(),
+      deps.auth.sessions.list({ limit: OVERVIEW_ROWS }),
+      deps.auth.sessions.count(),
       failureSummary(deps, now),
       deps.audit.countByDay('signin.succeeded', now - 86_400_000),
     ]);

@@ -70,7 +70,7 @@ export function dashboardRoutes(deps: AppDeps): Hono<AuthEnv> {
       deps.audit.countByDay('signin.succeeded', since),
       deps.audit.countByDay('signin.failed', since),
       deps.audit.countFailuresByReason(since),
-      deps.sessions.count(),
+      deps.auth.sessions.count(),
       weatherDashboard(filter),
     ]);
     const perDay = fillDays([...succeeded, ...failed], since, now);

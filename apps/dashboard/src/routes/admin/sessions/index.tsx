@@ -86,8 +86,8 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     const { page, user, done } = parsed.data;
     const sub = user && isSafeId(user) ? user : undefined;
     const [sessions, total] = await Promise.all([
-      deps.sessions.list({ ...(sub ? { sub } : {}), limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE }),
-      deps.sessions.count(),
+      deps.auth.sessions.list({ ...(sub ? { sub } : {}), limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE }),
+      deps.auth.sessions.count(),
     ]);
     const hasNext = sessions.length > PAGE_SIZE;
     const base = sub ? `/admin/sessions?user=${encodeURIComponent(sub)}&` : '/admin/sessions?';
@@ -114,7 +114,7 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     async input(c, auth) {
       const id = c.req.param('id');
       if (!isSafeId(id)) return { reject: c.html(<NotFoundPage auth={auth} />, 404) as Response, target: '-' };
-      const session = await deps.sessions.get(id);
+      const session = await deps.auth.sessions.get(id);
       if (!session) return { reject: c.redirect('/admin/sessions?done=session-not-found', 303), target: '-' };
       return { input: { session }, target: session.user.sub };
     },
@@ -130,7 +130,7 @@ export function sessionRoutes(deps: AppDeps): Hono<AuthEnv> {
     const sub = c.req.param('id');
     if (!isSafeId(sub)) return c.html(<NotFoundPage auth={auth} />, 404);
     requireAdminStepUp(c, deps);
-    const sessions = await deps.sessions.list({ sub, limit: 200 });
+    const sessions = await deps.auth.sessions.list({ sub, limit: 200 });
     const who = sessions[0]?.user.email ?? sub;
     return c.html(
       <Layout title="Revoke all sessions" auth={auth} path="/admin/sessions" narrow>

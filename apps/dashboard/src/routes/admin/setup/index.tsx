@@ -68,7 +68,7 @@ export function setupRoutes(deps: AppDeps): Hono<AuthEnv> {
     const report = await runDoctor(deps.config, {
       ...(user ? { user } : {}),
       // This instance's stores are already open: count on them rather than opening a second connection.
-      probeStore: async () => `${await deps.sessions.count()} active sessions`,
+      probeStore: async () => `${await deps.auth.sessions.count()} active sessions`,
     });
     deps.logger.info({ problems: report.problems, warnings: report.warnings }, 'set-up check run');
     return c.html(

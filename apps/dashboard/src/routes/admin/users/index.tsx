@@ -160,7 +160,7 @@ export function userRoutes(deps: AppDeps): Hono<AuthEnv> {
     const id = c.req.param('id');
     if (!isSafeId(id)) return c.html(<NotFoundPage auth={auth} />, 404);
     const done = c.req.query('done');
-    const sessions = await deps.sessions.list({ sub: id, limit: 100 });
+    const sessions = await deps.auth.sessions.list({ sub: id, limit: 100 });
     if (!deps.directory) {
       return c.html(
         <Layout title="User" auth={auth} path="/admin/users">
