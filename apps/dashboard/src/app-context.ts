@@ -12,7 +12,7 @@ import type { SpoolStatus } from '@gatehouse/auth/stores/audit-spool';
 import type { DrainState } from './drain.ts';
 import type { OktaDirectory } from './management-api/directory.ts';
 import type { LiveHub } from './routes/live/hub.ts';
-import type { AppMetrics } from './routes/ops/metrics.ts';
+import type { AppMetrics } from './observability/metrics.ts';
 
 /** The `@gatehouse/auth` types the app names, so pages and tests import them from here. */
 export type {

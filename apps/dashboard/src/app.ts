@@ -14,7 +14,7 @@ import type { AuditEvent, AuthEnv, AppDeps } from './app-context.ts';
 import { errorHandler, notFound } from './errors.tsx';
 import { limitCountersFor } from '@gatehouse/auth/stores/counters';
 import { authRateLimit, bearerFailureLimit } from './middleware/rate-limit.tsx';
-import { cacheControl, csrfProtection, securityHeaders } from './middleware/security.ts';
+import { csrfProtection, securityHeaders } from './middleware/security.ts';
 import { adminRoutes } from './routes/admin/index.tsx';
 import { apiRoutes } from './routes/api/index.ts';
 import { dashboardRoutes } from './routes/dashboards/index.tsx';
@@ -58,7 +58,6 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.use('*', deps.metrics.middleware);
   app.use('*', requestLog(deps));
   app.use('*', securityHeaders(deps.config));
-  app.use('*', cacheControl());
   app.use('*', appNavigation(appNavigationItems(deps.apps ?? [])));
 
   app.get('/static/app.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
@@ -75,8 +74,11 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   });
   // Not for the live stream: reading `body` would build a second Request per connection, held for
   // as long as the stream is open (GET /live reads no body).
+  // Nor for GET and HEAD, which carry no body here: asking for `c.req.raw.body` would turn the
+  // server's lightweight request into a full one (an AbortController and listeners) on every page view.
   app.use('*', async function limitRequestBody(c, next) {
-    if (c.req.path === '/live' && c.req.method === 'GET') return next();
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
     return limitBody(c, next);
   });
   app.use('*', csrfProtection(deps.config));

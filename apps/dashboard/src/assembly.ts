@@ -14,7 +14,7 @@ import { createApp } from './app.ts';
 import { aggregateAnonymousRepeats, type AggregatingAuditLog } from './audit-aggregate.ts';
 import { openStores, schedulePurge, type AppDeps, type AuthEnv, type OpenStores, type OpenStoresOptions } from './app-context.ts';
 import { OktaDirectory } from './management-api/directory.ts';
-import { createMetrics, type AppMetrics } from './routes/ops/metrics.ts';
+import { createMetrics, type AppMetrics } from './observability/metrics.ts';
 import { renderSignInError } from './views/status-pages.tsx';
 import { createLiveHub, type LiveHubOptions } from './routes/live/hub.ts';
 import { registerLiveMetrics } from './routes/live/metrics.ts';

@@ -85,18 +85,30 @@ export class DrainController implements DrainState {
 
   /** The fetch handler the server listens with: counts requests, and answers with `Connection: close` once draining. */
   wrap(fetch: Fetch): Fetch {
+    // One promise per request, settled by whichever comes first: the app's response or the
+    // deadline's 503 (`answer`). Every request crosses this, so no race, then or finally chain.
     return (request, env) => {
       if (this.#pastDeadline) return lastOnConnection(this.#interrupted(request));
-      let answer!: (response: Response) => void;
-      const cut = new Promise<Response>((resolve) => {
-        answer = resolve;
+      return new Promise<Response>((resolve, reject) => {
+        const pending: Pending = {
+          request,
+          answer: (response) => {
+            this.#pending.delete(pending);
+            resolve(this.#draining ? lastOnConnection(response) : response);
+          },
+        };
+        this.#pending.add(pending);
+        const failed = (err: unknown) => {
+          this.#pending.delete(pending);
+          reject(err);
+        };
+        // A handler that throws synchronously rejects, like one that fails later.
+        try {
+          Promise.resolve(fetch(request, env)).then(pending.answer, failed);
+        } catch (err) {
+          failed(err);
+        }
       });
-      const pending: Pending = { answer, request };
-      this.#pending.add(pending);
-      const handled = Promise.resolve().then(() => fetch(request, env));
-      return Promise.race([handled, cut])
-        .then((response) => (this.#draining ? lastOnConnection(response) : response))
-        .finally(() => this.#pending.delete(pending));
     };
   }
 

@@ -3,8 +3,8 @@
  * configuration, stops cleanly on Ctrl-C / SIGTERM, and exits with a readable message (no stack)
  * when the configuration is wrong.
  */
-import pino from 'pino';
 import { ConfigError, loadConfig, redactConfig } from '@gatehouse/auth/config';
+import { createLogger, flushLogger } from './observability/logger.ts';
 import { startDashboard } from './server.ts';
 
 async function main(): Promise<void> {
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  const logger = createLogger(config);
   logger.info({ config: redactConfig(config) }, 'configuration loaded');
   const running = await startDashboard({ config, logger });
   logger.info(`Gatehouse dashboard: ${config.appBaseUrl} (listening on ${running.url})`);
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     if (stopping) {
       // A second signal (a second Ctrl-C): the operator does not want to wait for the drain.
       logger.warn({ signal }, 'second signal: exiting without finishing the drain');
+      flushLogger(logger);
       process.exit(1);
     }
     stopping = true;
@@ -36,12 +37,14 @@ async function main(): Promise<void> {
     // Last resort should closing the stores hang: exit shortly after the drain budget.
     setTimeout(() => {
       logger.error('stop did not finish within SHUTDOWN_TIMEOUT + 5 s; exiting');
+      flushLogger(logger);
       process.exit(1);
     }, (config.shutdown.timeoutSeconds + 5) * 1000).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'error while stopping');
+        flushLogger(logger);
         process.exit(1);
       },
     );

@@ -4,7 +4,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { AppMetrics } from './routes/ops/metrics.ts';
+import type { AppMetrics } from './observability/metrics.ts';
 
 /** A listening metrics server. */
 export interface MetricsServer {

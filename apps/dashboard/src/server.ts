@@ -4,12 +4,13 @@
  * (standalone), `scripts/start.ts` (`npm start`) and tests.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { loadConfig, type GatehouseConfig } from '@gatehouse/auth/config';
 import { startMetricsServer } from './metrics-server.ts';
 import type { AppDeps, OpenStoresOptions, RateLimitOptions } from './app-context.ts';
 import { openDashboard } from './assembly.ts';
 import { DrainController, type DrainReport } from './drain.ts';
+import { createLogger, flushLogger } from './observability/logger.ts';
 import { renderRestarting } from './views/status-pages.tsx';
 import { discoverApps } from './project/discover.ts';
 
@@ -55,7 +56,7 @@ export interface RunningDashboard {
  */
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
   const config = options.config ?? loadConfig();
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'gatehouse-dashboard' } });
+  const logger = options.logger ?? createLogger(config);
   const drain = new DrainController(renderRestarting);
   const opened = await openDashboard(config, {
     logger,
@@ -93,6 +94,8 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
           await metricsServer?.close();
           await opened.close();
           logger.info({ drainMs: report.ms }, 'dashboard stopped');
+          // The destination is asynchronous: what it still holds goes out before close() resolves (main.ts exits next).
+          flushLogger(logger);
         })();
         return closing;
       },

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { loadConfig } from '@gatehouse/auth/config';
 import { createHarness, SAME_ORIGIN, type Harness } from '../testing/harness.ts';
+import { securityHeaders } from './security.ts';
 
 describe('security headers', () => {
   let h: Harness;
@@ -105,5 +109,47 @@ describe('HSTS on https', () => {
   test('an https base URL adds Strict-Transport-Security', async () => {
     const res = await h.request('https://gatehouse.example.com/');
     assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=31536000/);
+  });
+});
+
+describe('security headers built once', () => {
+  // The list is written out by hand so nothing is computed per request; it must stay what hono's
+  // secureHeaders sets for the same policy, on http and on https.
+  for (const appBaseUrl of ['http://localhost:3000', 'https://gatehouse.example.com']) {
+    test(`the precomputed headers equal hono secureHeaders' for ${appBaseUrl}`, async () => {
+      const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: appBaseUrl, OKTA_ISSUER: 'http://localhost:9000/oauth2/default', OKTA_CLIENT_ID: 'c', OKTA_CLIENT_SECRET: 's', SESSION_SECRET: 'security-headers-Test-7q2Wx9Zr4Kp8Lm3Nv6Bj0' }, { envFile: false });
+      const reference = new Hono();
+      reference.use('*', secureHeaders({
+        contentSecurityPolicy: {
+          defaultSrc: ["'self'"], scriptSrc: ["'self'"], connectSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'", 'http://localhost:9000'],
+        },
+        strictTransportSecurity: appBaseUrl.startsWith('https:') ? 'max-age=31536000' : false,
+        referrerPolicy: 'strict-origin-when-cross-origin',
+        xContentTypeOptions: true,
+        xFrameOptions: 'DENY',
+        crossOriginOpenerPolicy: 'same-origin',
+        crossOriginResourcePolicy: 'same-origin',
+      }));
+      reference.get('/', (c) => c.text('ok', 200, { 'X-Powered-By': 'x', 'Referrer-Policy': 'no-referrer' }));
+      const ours = new Hono();
+      ours.use('*', securityHeaders(config));
+      ours.get('/', (c) => c.text('ok', 200, { 'X-Powered-By': 'x', 'Referrer-Policy': 'no-referrer' }));
+      const expected = Object.fromEntries((await reference.request('/')).headers);
+      const actual = Object.fromEntries((await ours.request('/')).headers);
+      assert.deepEqual(actual, { ...expected, 'cache-control': 'no-store' });
+    });
+  }
+
+  test('a response with immutable headers (a redirect) still gets them', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: 'http://localhost:3000', OKTA_ISSUER: 'http://localhost:9000/oauth2/default', OKTA_CLIENT_ID: 'c', OKTA_CLIENT_SECRET: 's', SESSION_SECRET: 'security-headers-Test-7q2Wx9Zr4Kp8Lm3Nv6Bj0' }, { envFile: false });
+    const app = new Hono();
+    app.use('*', securityHeaders(config));
+    app.get('/', () => Response.redirect('http://localhost:3000/elsewhere', 302));
+    const res = await app.request('/');
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('location'), 'http://localhost:3000/elsewhere');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
   });
 });

@@ -2,6 +2,12 @@
  * Prometheus metrics (prom-client): process defaults, HTTP requests by route and status, auth
  * events counted as the audit log records them, and the number of active sessions.
  * Each app gets its own registry so several apps (tests) can live in one process.
+ *
+ * The request middleware is on every request's path, so nothing in it is worked out twice: the
+ * label set of each (method, matched route, status) is resolved with `labels()` the first time it
+ * is seen and kept (the set is bounded: methods are folded to eight, routes are the app's own
+ * patterns, statuses are three digits), and a request then costs one map lookup, one counter
+ * increment and one histogram observation (docs/decisions/010).
  */
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
@@ -116,6 +122,22 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
   });
 
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+  /** The pre-bound children of one (method, route, status), by `method status route`. */
+  const bound = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }>();
+  function boundFor(rawMethod: string, pattern: string, status: number) {
+    const key = `${rawMethod} ${status} ${pattern}`;
+    let children = bound.get(key);
+    if (!children) {
+      // The matched pattern (`/admin/sessions/:id/revoke`), so ids never become label values;
+      // unmatched paths share one label.
+      const route = status === 404 || pattern === '' || pattern === '/*' || pattern === '*' ? 'unmatched' : pattern;
+      const method = methods.has(rawMethod) ? rawMethod : 'OTHER';
+      children = { requests: requests.labels({ method, route, status: String(status) }), duration: duration.labels({ method, route }) };
+      // Unknown methods are many keys for one label set: keep only the known ones, the rest is resolved each time.
+      if (method !== 'OTHER') bound.set(key, children);
+    }
+    return children;
+  }
 
   return {
     registry,
@@ -124,13 +146,9 @@ export function createMetrics(sessions: SessionStore): AppMetrics {
       try {
         await next();
       } finally {
-        // The matched pattern (`/admin/sessions/:id/revoke`), so ids never become label values;
-        // unmatched paths share one label.
-        const pattern = routePath(c, -1);
-        const route = c.res.status === 404 || pattern === '' || pattern === '/*' || pattern === '*' ? 'unmatched' : pattern;
-        const method = methods.has(c.req.method) ? c.req.method : 'OTHER';
-        requests.inc({ method, route, status: String(c.res.status) });
-        duration.observe({ method, route }, (performance.now() - started) / 1000);
+        const children = boundFor(c.req.method, routePath(c, -1), c.res.status);
+        children.requests.inc();
+        children.duration.observe((performance.now() - started) / 1000);
       }
     },
     countLimited(what) {
