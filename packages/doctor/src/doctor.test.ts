@@ -51,6 +51,12 @@ describe('a correct set-up', () => {
       seed: seedWith((seed) => {
         seed.eventHooks = [HOOK];
         seed.users.push({ status: 'SUSPENDED', profile: { login: 'gone@gatehouse.test', email: 'gone@gatehouse.test', firstName: 'Gone', lastName: 'Away' }, groups: ['admin'] });
+        // ops: a group not assigned to the app; oncall@ is assigned individually, ops@ and stranger@ not at all.
+        seed.groups.push({ name: 'ops' });
+        for (const [login, groups] of [['ops@gatehouse.test', ['ops']], ['oncall@gatehouse.test', ['ops']], ['stranger@gatehouse.test', []]] as const) {
+          seed.users.push({ profile: { login, email: login, firstName: 'Test', lastName: 'User' }, groups: [...groups] });
+        }
+        Object.assign(seed.apps[0]!, { groupAssignments: ['admin', 'viewer'], userAssignments: ['norole@gatehouse.test', 'oncall@gatehouse.test'] });
         seed.apps.push(
           { clientId: '0oa1doctorreadallsvc', name: 'Doctor (all read scopes)', tokenEndpointAuthMethod: 'private_key_jwt', jwks: jwks[0], grantedScopes: ['okta.apps.read', 'okta.authorizationServers.read', 'okta.groups.read', 'okta.users.read', 'okta.eventHooks.read'] },
           { clientId: '0oa1doctorusersonlys', name: 'Doctor (users only)', tokenEndpointAuthMethod: 'private_key_jwt', jwks: jwks[1], grantedScopes: ['okta.users.read'] },
@@ -183,7 +189,29 @@ describe('a correct set-up', () => {
     assert.match(suspended.found, /SUSPENDED/);
     const norole = (await diagnose(config, { user: 'norole@gatehouse.test' })).get('user.role');
     assert.equal(norole.status, 'warning');
-    assert.match(norole.found, /no role/);
+    assert.match(norole.found, /→ no role; assigned to "Gatehouse" individually \(the no-access page\)/);
+  });
+
+  test('--user: assigned to the app through a group, or individually: ok, and says which', async () => {
+    const config = configFor(emulator, temp.dir, { GATEHOUSE_VIEWER_GROUPS: 'viewer,ops' });
+    const admin = (await diagnose(config, { user: 'admin@gatehouse.test' })).get('user.role');
+    assert.equal(admin.status, 'ok', admin.found);
+    assert.match(admin.found, /admin@gatehouse\.test: groups claim \[admin\] → admin; assigned to "Gatehouse" through the group admin$/);
+    const oncall = (await diagnose(config, { user: 'oncall@gatehouse.test' })).get('user.role');
+    assert.equal(oncall.status, 'ok', oncall.found);
+    assert.match(oncall.found, /groups claim \[ops\] → viewer; assigned to "Gatehouse" individually$/);
+  });
+
+  test('--user: a role from their groups but not assigned to the app is a problem; no role and not assigned a warning', async () => {
+    const config = configFor(emulator, temp.dir, { GATEHOUSE_VIEWER_GROUPS: 'viewer,ops' });
+    const ops = (await diagnose(config, { user: 'ops@gatehouse.test' })).get('user.role');
+    assert.equal(ops.status, 'problem', ops.found);
+    assert.match(ops.found, /groups claim \[ops\] → viewer; not assigned to "Gatehouse": Okta refuses their sign-in/);
+    assert.match(ops.fix ?? '', /Applications → Applications → Gatehouse → Assignments → Assign → Assign to Groups/);
+    const stranger = (await diagnose(config, { user: 'stranger@gatehouse.test' })).get('user.role');
+    assert.equal(stranger.status, 'warning', stranger.found);
+    assert.match(stranger.found, /→ no role; not assigned to "Gatehouse"$/);
+    assert.match(stranger.fix ?? '', /and assign that group to the app/);
   });
 
   test('a base URL the app is not registered under: redirect URIs and the Event Hook all say so', async () => {

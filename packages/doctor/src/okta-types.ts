@@ -80,6 +80,15 @@ export interface OktaUser {
   profile?: { login?: string };
 }
 
+/** A user's assignment to an app: `USER` individually, `GROUP` through a group (named in `_links.group`). */
+export interface OktaAppUser {
+  id?: string;
+  scope?: string;
+  status?: string;
+  credentials?: { userName?: string };
+  _links?: { group?: { name?: string; href?: string } };
+}
+
 /** An event hook. */
 export interface OktaEventHook {
   name?: string;

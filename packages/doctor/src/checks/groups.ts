@@ -8,7 +8,7 @@
  */
 import { resolveRoles } from '@gatehouse/auth';
 import type { DoctorContext } from '../context.ts';
-import type { OktaAuthorizationServer, OktaClaim, OktaGroup, OktaScope, OktaUser } from '../okta-types.ts';
+import type { OktaApp, OktaAppUser, OktaAuthorizationServer, OktaClaim, OktaGroup, OktaScope, OktaUser } from '../okta-types.ts';
 import { Unavailable, type Check } from '../types.ts';
 import { oidcApp } from './app.ts';
 
@@ -172,19 +172,46 @@ export const groupChecks: Check[] = [
     title: 'Role of --user',
     async run(ctx) {
       const login = ctx.options.user;
-      if (!login) return { status: 'skipped', found: 'not checked: pass --user <login> to see which role a person would get' };
+      if (!login) return { status: 'skipped', found: 'not checked: pass --user <login> to see which role a person would get and whether they are assigned to the app' };
       const user = await ctx.okta<OktaUser>(`/api/v1/users/${encodeURIComponent(login)}`, 'okta.users.read');
       if (!user?.id) return { status: 'problem', found: `Okta has no user ${login}`, fix: 'Okta Admin Console → Directory → People: check the username (login).' };
       if (user.status !== 'ACTIVE') return { status: 'problem', found: `${login} is ${user.status}: Okta will not sign them in`, fix: `Okta Admin Console → Directory → People → ${login} → Activate / Unsuspend.` };
       const groups = ((await ctx.okta<OktaGroup[]>(`/api/v1/users/${encodeURIComponent(user.id)}/groups`, 'okta.users.read')) ?? []).map((group) => group.profile?.name ?? '').filter(Boolean);
+      const assignment = await userAssignment(ctx, user.id);
       const claim = await groupsClaim(ctx, 'IDENTITY');
-      if (!claim) return { status: 'problem', found: `${login} is in ${groups.join(', ') || 'no group'}, but there is no groups claim: no role`, fix: `${serverSettings(ctx, 'Claims')} → ${claimFix(ctx)}.` };
+      if (!claim) return { status: 'problem', found: `${login} is in ${groups.join(', ') || 'no group'}, but there is no groups claim: no role; ${assignment.found}`, fix: `${serverSettings(ctx, 'Claims')} → ${claimFix(ctx)}.` };
       const released = claim.valueType === 'GROUPS' ? groups.filter((group) => passesFilter(claim, group) !== false) : groups;
       if (released.length > OKTA_GROUPS_CLAIM_CAP) return { status: 'problem', found: `${login} would get ${released.length} groups in the claim; Okta refuses tokens past ${OKTA_GROUPS_CLAIM_CAP}`, fix: `${serverSettings(ctx, 'Claims → groups → Edit')} → a narrower Filter (e.g. Starts with gatehouse-).` };
       const { roles } = resolveRoles(released, ctx.config.roles);
-      const summary = `${login}: groups claim [${released.join(', ')}]`;
-      if (roles.length === 0) return { status: 'warning', found: `${summary} → no role (the no-access page)`, fix: `Okta Admin Console → Directory → Groups → ${ctx.config.roles.viewer[0] ?? 'viewer'} → Assign people → ${login}, if they should have access.` };
-      return { status: 'ok', found: `${summary} → ${roles.join(' and ')}` };
+      const summary = `${login}: groups claim [${released.join(', ')}] → ${roles.length ? roles.join(' and ') : 'no role'}; ${assignment.found}`;
+      if (roles.length > 0 && !assignment.assigned) {
+        // Their groups grant a role, but Okta refuses the sign-in of a user not assigned to the app.
+        return { status: 'problem', found: `${summary}: Okta refuses their sign-in ("not assigned to the client application")`, fix: assignment.fix };
+      }
+      if (roles.length === 0) {
+        return { status: 'warning', found: `${summary}${assignment.assigned ? ' (the no-access page)' : ''}`, fix: `Okta Admin Console → Directory → Groups → ${ctx.config.roles.viewer[0] ?? 'viewer'} → Assign people → ${login}, if they should have access${assignment.assigned ? '' : ` (and assign that group to the app: ${assignment.fix})`}.` };
+      }
+      return { status: 'ok', found: summary };
     },
   },
 ];
+
+/**
+ * Whether Okta lets `userId` use the app: `GET /api/v1/apps/{app}/users/{user}` answers the
+ * assignment (`scope` `USER`: individually, `GROUP`: through a group assigned to the app), a 404
+ * when there is none.
+ * @see https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApplicationUsers/
+ */
+async function userAssignment(ctx: DoctorContext, userId: string): Promise<{ assigned: boolean; found: string; fix: string }> {
+  const app = await ctx.okta<OktaApp>(`/api/v1/apps/${encodeURIComponent(ctx.config.okta.clientId)}`, 'okta.apps.read');
+  if (!app) throw new Unavailable('skipped', 'not checked: the app was not found (see "App integration")');
+  const appId = app.id ?? ctx.config.okta.clientId;
+  const fix = `Okta Admin Console → Applications → Applications → ${app.label ?? appId} → Assignments → Assign → Assign to Groups (a group of GATEHOUSE_*_GROUPS) or Assign to People.`;
+  const appUser = await ctx.okta<OktaAppUser>(`/api/v1/apps/${encodeURIComponent(appId)}/users/${encodeURIComponent(userId)}`, 'okta.apps.read');
+  if (!appUser) return { assigned: false, found: `not assigned to "${app.label ?? appId}"`, fix };
+  if (appUser.scope === 'GROUP') {
+    const group = appUser._links?.group?.name;
+    return { assigned: true, found: `assigned to "${app.label ?? appId}" through ${group ? `the group ${group}` : 'a group'}`, fix };
+  }
+  return { assigned: true, found: `assigned to "${app.label ?? appId}" individually`, fix };
+}
