@@ -16,7 +16,7 @@ import { APP_BASE_URL, TEST_SESSION_SECRET, configFor, diagnose, tempDir } from 
 const temp = tempDir();
 after(() => temp.cleanup());
 
-const HOOK = { name: 'Gatehouse', url: `${APP_BASE_URL}/hooks/okta`, events: HOOK_EVENTS, authScheme: { type: 'HEADER' as const, key: 'Authorization', value: 'hook-secret-for-tests' } };
+const HOOK = { name: 'Gatehouse', url: `${APP_BASE_URL}/hooks/okta`, events: [...HOOK_EVENTS], authScheme: { type: 'HEADER' as const, key: 'Authorization', value: 'hook-secret-for-tests' } };
 
 function seedWith(change: (seed: DirectorySeed) => void): DirectorySeed {
   const seed = structuredClone(loadSeed());
@@ -287,7 +287,9 @@ describe('an org whose groups filter and access policy are too narrow', () => {
             { name: 'Gatehouse', clients: [DEMO_CLIENT_ID], rules: [{ name: 'Code only', grantTypes: ['authorization_code'], refreshTokenLifetimeMinutes: 60 }] },
           ],
         };
-        seed.eventHooks = [{ ...HOOK, events: ['user.lifecycle.deactivate'], verificationStatus: 'UNVERIFIED' }, { ...HOOK, name: 'Partial', events: ['user.lifecycle.deactivate'] }];
+        // Partial: the six events the doctor asked for before it took the receiver's own list.
+        const before = ['user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.lifecycle.delete.initiated', 'user.session.end', 'group.user_membership.add', 'group.user_membership.remove'];
+        seed.eventHooks = [{ ...HOOK, events: ['user.lifecycle.deactivate'], verificationStatus: 'UNVERIFIED' }, { ...HOOK, name: 'Partial', events: before }];
       }),
     });
   });
@@ -305,8 +307,13 @@ describe('an org whose groups filter and access policy are too narrow', () => {
     assert.equal(d.get('client.refresh-grant').status, 'problem', 'the emulator enforces the policy: the refresh grant really fails');
     assert.equal(d.get('policy.lifetimes').status, 'warning');
     assert.match(d.get('policy.lifetimes').found, /refresh tokens live 1 h, sessions 12 h/);
-    assert.equal(d.get('hooks.event-hook').status, 'problem');
-    assert.match(d.get('hooks.event-hook').found, /not subscribed to user\.lifecycle\.suspend/);
+  });
+
+  test('an Event Hook missing events the receiver handles (app unassignment, sign-out everywhere, credential changes) is a problem', async () => {
+    const finding = (await diagnose(configFor(emulator, temp.dir), { only: ['hooks.event-hook'] })).get('hooks.event-hook');
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /"Partial" is not subscribed to user\.session\.clear, application\.user_membership\.remove, user\.account\.update_password, user\.mfa\.factor\.deactivate$/);
+    assert.match(finding.fix ?? '', /Subscribe to events: add user\.session\.clear/);
   });
 });
 

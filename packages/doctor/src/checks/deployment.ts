@@ -4,6 +4,8 @@
  * (`--url`), the session secret and the stores.
  */
 import { EMULATOR_DEFAULTS, isLoopbackHost } from '@gatehouse/auth/config';
+import { HANDLED_EVENT_TYPES } from '@gatehouse/auth/lifecycle';
+import { generateKeyPair, SignJWT } from 'jose';
 import { describeServer } from '@gatehouse/auth/stores/factory';
 import type { DoctorContext } from '../context.ts';
 import { networkCause } from '../context.ts';
@@ -15,15 +17,11 @@ import { Unavailable, type Check } from '../types.ts';
 /** Values the README and the emulator's banner print (its demo credentials): never a real secret. */
 const PUBLISHED_VALUES: readonly string[] = [EMULATOR_DEFAULTS.clientSecret, EMULATOR_DEFAULTS.apiToken];
 
-/** Events the app's hook receiver acts on (issue 7): each ends or re-roles sessions. */
-export const HOOK_EVENTS = [
-  'user.lifecycle.deactivate',
-  'user.lifecycle.suspend',
-  'user.lifecycle.delete.initiated',
-  'user.session.end',
-  'group.user_membership.add',
-  'group.user_membership.remove',
-];
+/**
+ * Events the app's hook receiver (`/hooks/okta`) acts on: each ends or re-roles sessions. The
+ * receiver's own list, so a newly handled event is asked for here too.
+ */
+export const HOOK_EVENTS: readonly string[] = HANDLED_EVENT_TYPES;
 
 function deployedUrl(ctx: DoctorContext): string {
   const url = ctx.options.url;
@@ -82,17 +80,37 @@ export const hookChecks: Check[] = [
     title: 'Universal Logout endpoint',
     async run(ctx) {
       const url = `${deployedUrl(ctx)}/auth/global-token-revocation`;
-      let response: Response;
-      try {
-        response = await ctx.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', redirect: 'manual', signal: AbortSignal.timeout(ctx.timeoutMs) });
-      } catch (error) {
-        return { status: 'problem', found: `${url} could not be reached (${networkCause(error)})`, fix: 'Check that the app is deployed at --url and reachable from here.' };
+      const notServed = (status: number) => ({ status: 'warning' as const, found: `${url} answers ${status}: this deployment does not serve Universal Logout`, fix: 'Deploy a Gatehouse version with Universal Logout, then Okta Admin Console → Applications → your app → Authentication → Logout → Edit → Global Token Revocation: this endpoint, Signed JWT.' });
+      const passThrough = 'Check the proxy in front of the app passes POST /auth/global-token-revocation through unchanged (method, Authorization header and body).';
+
+      // 1. No credentials at all: the draft's answer is 401, and nothing may happen.
+      const unsigned = await logoutProbe(ctx, url, null);
+      if ('unreachable' in unsigned) return { status: 'problem', found: `${url} could not be reached (${unsigned.unreachable})`, fix: 'Check that the app is deployed at --url and reachable from here.' };
+      // 403: Gatehouse's CSRF guard refuses cross-site POSTs to paths no route exempts; a 404 without the endpoint's JSON error: no route.
+      if (unsigned.status === 403 || (unsigned.status === 404 && !unsigned.error)) return notServed(unsigned.status);
+      if (unsigned.status !== 401) {
+        const accepted = unsigned.status < 300 || unsigned.error === 'not_found';
+        return {
+          status: 'problem',
+          found: accepted
+            ? `${url} answers ${unsigned.status}${unsigned.error ? ` ${unsigned.error}` : ''} to a logout request without credentials: it acts on requests Okta did not sign`
+            : `${url} answers ${unsigned.status} to a logout request without credentials (Okta's Universal Logout expects 401)`,
+          fix: accepted ? 'Deploy a Gatehouse version whose /auth/global-token-revocation checks the Bearer JWT Okta signs; until then turn Global Token Revocation off for the app.' : passThrough,
+        };
       }
-      await response.body?.cancel();
-      if (response.status === 400 || response.status === 401) return { status: 'ok', found: `${url} answers and refuses an unsigned request (${response.status})` };
-      // 403: Gatehouse's CSRF guard refuses cross-site POSTs to paths no route exempts, i.e. the endpoint is not there.
-      if (response.status === 404 || response.status === 403) return { status: 'warning', found: `${url} answers ${response.status}: this deployment does not serve Universal Logout`, fix: 'Deploy a Gatehouse version with Universal Logout, then Okta Admin Console → Applications → your app → General → Logout → Universal Logout.' };
-      return { status: 'problem', found: `${url} answers ${response.status} to an unsigned request (expected 400 or 401)`, fix: 'Check the proxy in front of the app passes POST /auth/global-token-revocation through unchanged.' };
+
+      // 2. A JWT shaped like Okta's but signed by a key of the doctor's: the app must fetch the org's keys to refuse it.
+      const forged = await logoutProbe(ctx, url, await probeJwt(ctx));
+      const keys = `${new URL('/oauth2/v1/keys', ctx.config.okta.orgUrl).href}`;
+      if ('unreachable' in forged) return { status: 'problem', found: `${url} stopped answering (${forged.unreachable})`, fix: 'Check that the app is deployed at --url and reachable from here.' };
+      if (forged.status === 401) return { status: 'ok', found: `${url} refuses a request without credentials and one not signed by the Okta org (401 each; checked against ${keys})` };
+      if (forged.status === 503) {
+        return { status: 'problem', found: `${url} answers 503 to a signed logout request: the app cannot fetch the Okta org's keys at ${keys}, so Okta's real requests fail too`, fix: `Let the app reach ${keys} (egress proxy, firewall, NetworkPolicy), and give the deployment the OKTA_ISSUER of this org.` };
+      }
+      if (forged.status < 300 || forged.error === 'not_found') {
+        return { status: 'problem', found: `${url} answers ${forged.status}${forged.error ? ` ${forged.error}` : ''} to a logout request signed by a key that is not the org's: anyone could end anyone's sessions`, fix: 'Deploy a Gatehouse version whose /auth/global-token-revocation verifies the JWT against the org\'s keys; until then turn Global Token Revocation off for the app.' };
+      }
+      return { status: 'problem', found: `${url} answers ${forged.status} to a logout request with a JWT the org did not sign (expected 401)`, fix: passThrough };
     },
   },
 ];
@@ -205,4 +223,47 @@ async function openAndCount(ctx: DoctorContext): Promise<string> {
   } finally {
     await stores.close();
   }
+}
+
+/** The subject of the doctor's logout probes: a reserved domain (RFC 2606), so no account can match it. */
+const PROBE_SUBJECT = 'gatehouse-doctor-probe@example.invalid';
+
+/** What `/auth/global-token-revocation` answered one probe: its status and the JSON `error`, if any. */
+type LogoutProbe = { status: number; error: string | null } | { unreachable: string };
+
+/** POSTs a logout request for {@link PROBE_SUBJECT}, with `Authorization: Bearer <jwt>` when given. */
+async function logoutProbe(ctx: DoctorContext, url: string, jwt: string | null): Promise<LogoutProbe> {
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(jwt ? { Authorization: `Bearer ${jwt}` } : {}) },
+      body: JSON.stringify({ sub_id: { format: 'email', email: PROBE_SUBJECT } }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
+  } catch (error) {
+    return { unreachable: networkCause(error) };
+  }
+  const body = (await response.json().catch(() => null)) as { error?: unknown } | null;
+  return { status: response.status, error: typeof body?.error === 'string' ? body.error : null };
+}
+
+/**
+ * A logout JWT with the claims Okta's has (`iss` the org, `aud` the endpoint, `jti`, 60 s of
+ * life) but signed by a key made for this run: only an endpoint that checks the org's keys refuses it.
+ * @see https://datatracker.ietf.org/doc/draft-parecki-oauth-global-token-revocation/
+ */
+async function probeJwt(ctx: DoctorContext): Promise<string> {
+  const { privateKey } = await generateKeyPair('RS256');
+  const now = Math.floor(ctx.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', kid: 'gatehouse-doctor-probe', typ: 'global-token-revocation+jwt' })
+    .setIssuer(ctx.config.okta.orgUrl)
+    .setAudience(`${ctx.config.appBaseUrl}/auth/global-token-revocation`)
+    .setIssuedAt(now)
+    // 60 s: as short-lived as Okta's own, and long enough for a slow round trip.
+    .setExpirationTime(now + 60)
+    .setJti(crypto.randomUUID())
+    .sign(privateKey);
 }

@@ -3,9 +3,12 @@
  * `--url` checks against the real app (requests to the "deployed" URL go to `app.request`).
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '@gatehouse/auth/config';
 import { PROBE_HEADER, PROBE_PATH, probeHeader, runDoctor } from '@gatehouse/doctor';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startEmulator } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../../../testing/harness.ts';
 import { startKeycloakRealm, type KeycloakRealm } from '../../../testing/keycloak-realm.ts';
 
@@ -83,13 +86,63 @@ describe('doctor --url against the running app', () => {
     assert.match(finding?.fix ?? '', /APP_BASE_URL=https:\/\/gatehouse\.example\.com/);
   });
 
-  test('the Universal Logout endpoint: what the deployed app answers an unsigned request decides', async () => {
-    const report = await runDoctor(harness.config, { url: deployed, fetch: routed });
-    const finding = report.findings.find((candidate) => candidate.id === 'hooks.universal-logout');
-    const answer = (await routed(`${deployed}/auth/global-token-revocation`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status;
-    assert.equal(finding?.status, answer === 400 || answer === 401 ? 'ok' : answer === 404 || answer === 403 ? 'warning' : 'problem', `${answer}: ${finding?.found}`);
+  test('the Universal Logout endpoint refuses a request without credentials and one the org did not sign: ok, and no session ends', async () => {
+    const { cookie } = await harness.signIn('admin');
+    const report = await runDoctor(harness.config, { url: deployed, fetch: routed, only: ['hooks.universal-logout'] });
+    const finding = report.findings[0];
+    assert.equal(finding?.status, 'ok', finding?.found);
+    assert.match(finding?.found ?? '', /refuses a request without credentials and one not signed by the Okta org \(401 each; checked against http:\/\/localhost:\d+\/oauth2\/v1\/keys\)/);
+    assert.equal((await harness.request('/profile', { cookie })).status, 200, 'the doctor changed nothing: the session is still open');
   });
 });
+
+describe('doctor --url: a Universal Logout endpoint that cannot work', () => {
+  const deployed = 'https://gatehouse.example.com';
+  /** The deployed URL answered by `target`'s app in process. */
+  const via = (target: Harness): typeof fetch => (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== deployed) return fetch(input, init);
+    return Promise.resolve(target.app.request(`http://localhost:3000${url.pathname}${url.search}`, init));
+  };
+  const check = async (config: Harness['config'], options: { url: string; fetch?: typeof fetch }) => (await runDoctor(config, { ...options, only: ['hooks.universal-logout'] })).findings[0];
+
+  test("an app that cannot fetch the Okta org's keys: every real logout request would fail, a problem", async () => {
+    const isolated = await createHarness({ env: { OKTA_ISSUER: `http://127.0.0.1:${await closedPort()}/oauth2/default`, OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET } });
+    try {
+      const finding = await check(isolated.config, { url: deployed, fetch: via(isolated) });
+      assert.equal(finding?.status, 'problem', finding?.found);
+      assert.match(finding?.found ?? '', /answers 503 to a signed logout request: the app cannot fetch the Okta org's keys at http:\/\/127\.0\.0\.1:\d+\/oauth2\/v1\/keys/);
+      assert.match(finding?.fix ?? '', /egress proxy, firewall, NetworkPolicy/);
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  test('a deployed URL that does not serve the endpoint: a warning; one that does not answer: a problem', async () => {
+    const emulator = await startEmulator();
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', OKTA_ISSUER: emulator.issuer, OKTA_CLIENT_ID: DEMO_CLIENT_ID, OKTA_CLIENT_SECRET: DEMO_CLIENT_SECRET, SESSION_SECRET: 'test-session-secret-0123456789-abcdefghij', DATABASE_URL: 'file::memory:' }, { envFile: false });
+      // The emulator is a real HTTP server that is not Gatehouse: no such route.
+      const elsewhere = await check(config, { url: emulator.url });
+      assert.equal(elsewhere?.status, 'warning', elsewhere?.found);
+      assert.match(elsewhere?.found ?? '', /answers 404: this deployment does not serve Universal Logout/);
+      const down = await check(config, { url: `http://127.0.0.1:${await closedPort()}` });
+      assert.equal(down?.status, 'problem', down?.found);
+      assert.match(down?.found ?? '', /could not be reached \(ECONNREFUSED\)/);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
 
 describe('TRUST_PROXY_HOPS against the proxies really in front of the app', () => {
   let direct: Harness;
