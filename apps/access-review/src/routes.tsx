@@ -38,9 +38,9 @@ export function createRoutes(ctx: AppContext): Hono<AuthEnv> {
   }
 
   app.get('/', async (c) => {
-    const auth = c.var.auth;
+    const caller = c.var.caller;
     const [loaded, reviews] = await Promise.all([load(), listReviews(ctx)]);
-    const canStart = auth.permissions.includes(MANAGE);
+    const canStart = caller.permissions.includes(MANAGE);
     return ctx.page(c, {
       title: 'Accounts',
       status: 'problem' in loaded ? 503 : 200,
@@ -72,11 +72,11 @@ export function createRoutes(ctx: AppContext): Hono<AuthEnv> {
   });
 
   app.post('/reviews', async (c) => {
-    const auth = requirePermission(c, MANAGE);
+    const caller = requirePermission(c, MANAGE);
     ctx.requireStepUp(c, `${base}/`);
     const loaded = await load();
     if ('problem' in loaded) return ctx.page(c, { status: 503, title: 'Review not started', children: <Problem title="Review not started" back={`${base}/`}>{loaded.problem}</Problem> });
-    const id = await startReview(ctx, loaded.accounts, { sub: auth.user.sub, email: auth.user.email }, ctx.auth.now());
+    const id = await startReview(ctx, loaded.accounts, { sub: caller.user.sub, email: caller.user.email }, ctx.auth.now());
     return c.redirect(`${base}/reviews/${id}`, 303);
   });
 

@@ -9,7 +9,7 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, describeError, errorSummary, ownFailure, type AuthErrorCode } from '@gatehouse/auth';
-import { AccessDeniedError, isApiPath } from '@gatehouse/auth/hono';
+import { AccessDeniedError, isApiPath, SignInRequiredError, StepUpRequiredError } from '@gatehouse/auth/hono';
 import type { Logger } from 'pino';
 import type { AuthEnv, AuthState } from './app-context.ts';
 import { CrossSiteRequestError } from './middleware/security.ts';
@@ -59,6 +59,9 @@ const WEB_ERRORS: readonly WebErrorRow<Error>[] = [
         : <StatusPage status={403} title="Access denied"><p>You do not have access to this.</p></StatusPage>,
     }),
   }),
+  // The guards' sign-in and step-up refusals: the redirect through Okta, or the 401 JSON naming where to go.
+  row({ type: SignInRequiredError, answer: (err) => err.getResponse() }),
+  row({ type: StepUpRequiredError, answer: (err) => err.getResponse() }),
   row({
     type: CrossSiteRequestError,
     answer: (_err, { auth }) => ({ status: 403, code: 'CROSS_SITE_REQUEST', message: 'Cross-site request refused.', page: <CrossSitePage auth={auth} /> }),
@@ -85,7 +88,7 @@ const WEB_ERRORS: readonly WebErrorRow<Error>[] = [
     type: HTTPException,
     when: (err) => err.status < 500,
     answer: (err, { auth }) => {
-      // Guards' sign-in and step-up redirects and 401 JSON come with their own response.
+      // An exception that brings its own response.
       if (err.res) return err.getResponse();
       // hono's own 4xx (body limit, …) as a page.
       const status = err.status as ContentfulStatusCode;
@@ -121,7 +124,7 @@ const WEB_ERRORS: readonly WebErrorRow<Error>[] = [
 ];
 
 function authOf(c: Context<AuthEnv>): AuthState | null {
-  const auth = c.get('auth') as AuthState | undefined;
+  const auth = c.get('caller') as AuthState | undefined;
   return auth ?? null;
 }
 

@@ -5,7 +5,7 @@
  * refreshing tokens when due) or from a bearer access token.
  */
 import type { GatehouseConfig } from './config/index.ts';
-import { type AuthLogger, createAudit, requestFields, silentLogger } from './audit.ts';
+import { type AuthLogger, createAudit, silentLogger } from './audit.ts';
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';
 import { createLocalBus, type SessionEventBus } from './events/bus.ts';
@@ -23,6 +23,7 @@ import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 import { handleLogout } from './oidc/logout.ts';
 import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
 import { type AppRoleDefinitions, createRoleTable, permissionsFor, readClaim, type RoleTable } from './rbac.ts';
+import { requestFields, type RequestFacts } from './request-summary.ts';
 import { normalizeReturnTo } from './return-to.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
@@ -87,12 +88,12 @@ export interface Auth {
   backchannelLogout(request: Request): Promise<Response>;
   /** The clock the core uses (epoch ms); guards compare `auth_time` against it. */
   readonly now: () => number;
-  /** `GET /auth/login` */
-  login(request: Request): Promise<Response>;
-  /** `GET /auth/callback` */
-  callback(request: Request): Promise<Response>;
+  /** `GET /auth/login`; `facts` are what the server adapter knows beyond the Web request (the client address). */
+  login(request: Request, facts?: RequestFacts): Promise<Response>;
+  /** `GET /auth/callback`; the new session records the client's network from `facts`. */
+  callback(request: Request, facts?: RequestFacts): Promise<Response>;
   /** `POST /auth/logout` (other methods: 405 page) */
-  logout(request: Request): Promise<Response>;
+  logout(request: Request, facts?: RequestFacts): Promise<Response>;
   /**
    * The caller by session cookie; refreshes tokens when due. Never throws for bad input.
    * `touch: false` for requests that are not the user's activity (see `SessionManager.validate`).
@@ -102,7 +103,7 @@ export interface Auth {
    * The caller by `Authorization: Bearer`; `null` when the header is absent.
    * Throws `AuthError('AUTH_ACCESS_TOKEN_INVALID')` (or `AUTH_IDP_UNAVAILABLE`) for a bad token.
    */
-  authenticateBearer(request: Request): Promise<AuthState | null>;
+  authenticateBearer(request: Request, facts?: RequestFacts): Promise<AuthState | null>;
   /** Fresh tokens for `session` (single-flight per session); `null` when the session has ended. */
   ensureFreshTokens(session: SessionRecord, options?: RefreshOptions): Promise<SessionRecord | null>;
   /** Verifies an Okta JWT access token (see `bearer.ts`). */
@@ -217,7 +218,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     }
   }
 
-  async function authenticateBearer(request: Request): Promise<AuthState | null> {
+  async function authenticateBearer(request: Request, facts: RequestFacts = {}): Promise<AuthState | null> {
     const header = request.headers.get('authorization');
     if (header === null) return null;
     const match = BEARER.exec(header);
@@ -242,7 +243,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
       };
     } catch (err) {
       const error = err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err });
-      await audit.emit({ type: 'access.denied', result: 'failure', reason: error.reason, ...requestFields(request), detail: { via: 'bearer', path: new URL(request.url).pathname } });
+      await audit.emit({ type: 'access.denied', result: 'failure', reason: error.reason, ...requestFields(request, facts), detail: { via: 'bearer', path: new URL(request.url).pathname } });
       throw error;
     }
   }
@@ -257,9 +258,9 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     globalTokenRevocation,
     backchannelLogout,
     now,
-    login: (request) => handleLogin(ctx, request),
-    callback: (request) => handleCallback(ctx, request),
-    logout: (request) => handleLogout(ctx, request),
+    login: (request, facts) => handleLogin(ctx, request, facts),
+    callback: (request, facts) => handleCallback(ctx, request, facts),
+    logout: (request, facts) => handleLogout(ctx, request, facts),
     authenticate,
     authenticateBearer,
     ensureFreshTokens: (session, options) => refresher.ensureFreshTokens(session, options),

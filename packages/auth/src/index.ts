@@ -5,7 +5,8 @@
  */
 export { ANONYMOUS, createAuth, stateFromSession, type Auth, type AuthDeps, type AuthState } from './auth.ts';
 export { AuthError, describeError, errorSummary, isAuthErrorCode, ownFailure, StoreUnavailableError, type AuthErrorCode, type AuthErrorStatus, type StoreFailureCause } from './errors.ts';
-export { clientNetwork, resolveClientAddress, setClientAddress, type AuthLogger } from './audit.ts';
+export type { AuthLogger } from './audit.ts';
+export { clientNetwork, resolveClientAddress, summarizeUserAgent, type RequestFacts } from './request-summary.ts';
 export { bearerChallenge, type AccessTokenClaims, type BearerVerifierOptions } from './bearer.ts';
 export type { IdpProbeResult } from './oidc/client.ts';
 export type { ErrorPageInput, RenderError } from './oidc/context.ts';

@@ -12,7 +12,7 @@
  * Counters are shared by every instance through Redis when REDIS_URL is set.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { clientNetwork, setClientAddress } from '@gatehouse/auth';
+import { clientNetwork } from '@gatehouse/auth';
 import { clientAddressOf } from '@gatehouse/auth/hono';
 import type { LimitCounters } from '@gatehouse/auth/stores/counters';
 import type { Logger } from 'pino';
@@ -65,8 +65,7 @@ async function refused(deps: AuthLimitDeps, c: Context, address: string | null, 
   deps.onLimited?.(what);
   if (!deps.audit) return;
   // The network (/24, /48), as every audit entry summarises it, not the address.
-  setClientAddress(c.req.raw, address);
-  const network = clientNetwork(c.req.raw);
+  const network = clientNetwork(address);
   await deps.audit({ type: 'access.denied', result: 'failure', reason: 'rate_limited', ...(network ? { ip: network } : {}), detail: { limit: what } });
 }
 

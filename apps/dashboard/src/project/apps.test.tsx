@@ -29,7 +29,7 @@ const reports: GatehouseApp = defineApp({
   },
   createApp(ctx) {
     const app = new Hono<AuthEnv>();
-    app.get('/', (c) => ctx.page(c, { title: 'Home', children: <h1>Reports home for {c.var.auth.user?.email}</h1> }));
+    app.get('/', (c) => ctx.page(c, { title: 'Home', children: <h1>Reports home for {c.var.caller.user?.email}</h1> }));
     app.get('/edit', (c) => {
       requirePermission(c, permission('reports:write'));
       return ctx.page(c, { title: 'Edit', children: <h1>Edit reports</h1> });

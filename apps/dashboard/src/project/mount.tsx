@@ -56,7 +56,7 @@ export function mountApps(host: Hono<AuthEnv>, deps: AppDeps): void {
       okta: deps.directory,
       basePath,
       page: (c, props) => c.html(
-        <Layout title={`${props.title} · ${title}`} auth={c.var.auth} path={c.req.path}>
+        <Layout title={`${props.title} · ${title}`} auth={c.var.caller} path={c.req.path}>
           {props.children}
         </Layout>,
         props.status ?? 200,

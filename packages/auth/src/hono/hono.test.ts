@@ -92,7 +92,7 @@ describe('Hono adapter', () => {
     assert.equal(json.status, 401);
   });
 
-  test('signed in: pages and /api/me see c.var.auth', async () => {
+  test('signed in: pages and /api/me see c.var.caller', async () => {
     const jar = await signIn(['viewer']);
     const page = await get('/dashboards', jar);
     assert.equal(page.status, 200);

@@ -1,6 +1,7 @@
 /**
  * `@gatehouse/auth/hono`: the thin Hono adapter over the framework-agnostic core —
- * the `gatehouse(auth)` middleware (`c.var.auth`), the `/auth/*` routes, and the guards.
+ * the `gatehouse(auth)` middleware (`c.var.caller`, `c.var.gatehouse`), the `/auth/*` routes, and the guards.
+ * It runs on `@hono/node-server`, whose socket gives the client address (`node-server.ts`).
  *
  * ```ts
  * const app = new Hono<AuthEnv>();
@@ -10,12 +11,15 @@
  * app.onError((err, c) => err instanceof AccessDeniedError ? renderForbidden(c, err) : ...);
  * ```
  */
-export { type AuthEnv, clientAddressOf, isApiPath } from './context.ts';
+export { type AuthEnv, callerOf, isApiPath } from './context.ts';
+export { clientAddressOf, requestFactsOf } from './node-server.ts';
 export { gatehouse, type GatehouseMiddlewareOptions } from './middleware.ts';
 export { authRoutes } from './routes.ts';
 export { lifecycleRoutes } from './lifecycle-routes.ts';
 export {
   AccessDeniedError,
+  SignInRequiredError,
+  StepUpRequiredError,
   requirePermission,
   requireRecentAuth,
   requireRole,

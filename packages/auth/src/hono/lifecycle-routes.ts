@@ -7,15 +7,10 @@
  */
 import { Hono } from 'hono';
 import type { Auth } from '../auth.ts';
-import { recordPeerAddress } from './context.ts';
 
 /** The lifecycle sub-app for `auth`: `app.route('/', lifecycleRoutes(auth))`. */
 export function lifecycleRoutes(auth: Auth): Hono {
   const routes = new Hono();
-  routes.use(async function gatehousePeerAddress(c, next) {
-    recordPeerAddress(c, auth.config.trustProxyHops);
-    await next();
-  });
   routes.all('/hooks/okta', (c) => auth.eventHook(c.req.raw));
   routes.all('/auth/global-token-revocation', (c) => auth.globalTokenRevocation(c.req.raw));
   routes.all('/auth/backchannel-logout', (c) => auth.backchannelLogout(c.req.raw));

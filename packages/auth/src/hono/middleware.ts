@@ -1,13 +1,14 @@
 /**
- * The `gatehouse(auth)` middleware: puts the caller's {@link AuthState} on `c.var.auth` — the one
- * place every page, component and API handler reads auth state from. Pages authenticate by the
+ * The `gatehouse(auth)` middleware: puts the caller's {@link AuthState} on `c.var.caller` — the one
+ * place every page, component and API handler reads auth state from — and the core on `c.var.gatehouse`. Pages authenticate by the
  * session cookie; `/api/*` also accepts `Authorization: Bearer <Okta access token>`.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth, AuthState } from '../auth.ts';
 import { bearerChallenge } from '../bearer.ts';
 import { AuthError } from '../errors.ts';
-import { type AuthEnv, bindState, isApiPath, recordPeerAddress } from './context.ts';
+import { type AuthEnv, isApiPath } from './context.ts';
+import { requestFactsOf } from './node-server.ts';
 
 /** Options of {@link gatehouse}. */
 export interface GatehouseMiddlewareOptions {
@@ -30,18 +31,17 @@ const backgroundHeader = (c: Context) => c.req.header('x-gatehouse-background') 
 export function gatehouse(auth: Auth, options: GatehouseMiddlewareOptions = {}): MiddlewareHandler<AuthEnv> {
   const isBackground = options.isBackground ?? backgroundHeader;
   return async function gatehouseAuth(c, next) {
-    recordPeerAddress(c, auth.config.trustProxyHops);
     let state: AuthState | null = null;
     if (isApiPath(c.req.path) && c.req.header('authorization') !== undefined) {
       try {
-        state = await auth.authenticateBearer(c.req.raw);
+        state = await auth.authenticateBearer(c.req.raw, requestFactsOf(c, auth.config.trustProxyHops));
       } catch (err) {
         return bearerChallenge(err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err }));
       }
     }
     state ??= await auth.authenticate(c.req.raw, { touch: !isBackground(c) });
-    bindState(state, auth);
-    c.set('auth', state);
+    c.set('caller', state);
+    c.set('gatehouse', auth);
     await next();
   };
 }

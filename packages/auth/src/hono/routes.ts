@@ -3,22 +3,19 @@
  * `GET /login`, `GET /callback`, `POST /logout` (other methods on `/logout` get a 405 page).
  * @see ARCHITECTURE.md "Routes"
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Auth } from '../auth.ts';
-import { recordPeerAddress } from './context.ts';
+import { requestFactsOf } from './node-server.ts';
 
 /**
- * The `/auth/*` sub-app for `auth`; records the peer address (per `TRUST_PROXY_HOPS`) before each route.
+ * The `/auth/*` sub-app for `auth`; each call is told the client address (per `TRUST_PROXY_HOPS`).
  * @see OIDC Core §3.1.2 (login), §3.1.3 (callback), OIDC RP-Initiated Logout 1.0 (logout)
  */
 export function authRoutes(auth: Auth): Hono {
   const routes = new Hono();
-  routes.use(async function gatehousePeerAddress(c, next) {
-    recordPeerAddress(c, auth.config.trustProxyHops);
-    await next();
-  });
-  routes.get('/login', (c) => auth.login(c.req.raw));
-  routes.get('/callback', (c) => auth.callback(c.req.raw));
-  routes.all('/logout', (c) => auth.logout(c.req.raw));
+  const facts = (c: Context) => requestFactsOf(c, auth.config.trustProxyHops);
+  routes.get('/login', (c) => auth.login(c.req.raw, facts(c)));
+  routes.get('/callback', (c) => auth.callback(c.req.raw, facts(c)));
+  routes.all('/logout', (c) => auth.logout(c.req.raw, facts(c)));
   return routes;
 }

@@ -7,7 +7,8 @@
  * @see RFC 6749 §4.1.2–4.1.4, RFC 9207, OIDC Core §3.1.3.7, RFC 9700 §4.5 (replay), §4.7 (CSRF)
  */
 import * as oidc from 'openid-client';
-import { clientNetwork, requestFields, summarizeUserAgent, userFields } from '../audit.ts';
+import { userFields } from '../audit.ts';
+import { clientNetwork, requestFields, summarizeUserAgent, type RequestFacts } from '../request-summary.ts';
 import { AuthError, errorSummary, oauthErrorCode, toAuthError } from '../errors.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
@@ -69,7 +70,7 @@ async function handBack(ctx: FlowContext, tx: LoginTransaction): Promise<void> {
 }
 
 /** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
-export async function handleCallback(ctx: FlowContext, request: Request): Promise<Response> {
+export async function handleCallback(ctx: FlowContext, request: Request, facts: RequestFacts = {}): Promise<Response> {
   const url = new URL(request.url);
   const params = url.searchParams;
   let tx: LoginTransaction | null = null;
@@ -122,7 +123,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       tokens: { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
       accessTokenExpiresAt: accessTokenExpiry(tokens, ctx.now()),
       userAgent: summarizeUserAgent(request),
-      ip: clientNetwork(request),
+      ip: clientNetwork(facts.clientAddress),
     });
     const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
     await ctx.audit.emit({
@@ -130,7 +131,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
       result: 'success',
       ...(groupsReason ? { reason: groupsReason } : groupsSource !== 'claim' ? { reason: groupsSource } : {}),
       ...userFields(identity.user, session.id),
-      ...requestFields(request),
+      ...requestFields(request, facts),
       detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
     });
     if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, `ID token has no usable ${ctx.config.groupsClaim} claim: check the groups claim of the identity provider (or GATEHOUSE_GROUPS_CLAIM)`);
@@ -149,7 +150,7 @@ export async function handleCallback(ctx: FlowContext, request: Request): Promis
     // Errors that did not come through the translation (a store outage, a bug) deserve an error line.
     if (!(err instanceof AuthError)) ctx.logger.error({ step: 'callback', ...errorSummary(err) }, 'sign-in failed: unexpected error');
     else ctx.logger.warn({ step: 'callback', ...errorSummary(error) }, 'sign-in failed');
-    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
+    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request, facts) });
     const wrongMethod = error.code === 'AUTH_METHOD_NOT_ALLOWED';
     const headers: Array<[string, string]> = [['referrer-policy', 'no-referrer'], ...(wrongMethod ? [['allow', 'GET'] as [string, string]] : [])];
     return errorResponse(ctx, error, wrongMethod ? null : loginUrl(tx?.returnTo ?? '/'), headers);

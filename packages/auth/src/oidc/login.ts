@@ -5,7 +5,7 @@
  * @see RFC 6749 §4.1.1, RFC 7636 (PKCE), OIDC Core §3.1.2.1, RFC 9700 §2.1.1
  */
 import * as oidc from 'openid-client';
-import { requestFields } from '../audit.ts';
+import { requestFields, type RequestFacts } from '../request-summary.ts';
 import { AuthError, errorSummary, ownFailure } from '../errors.ts';
 import { normalizeReturnTo } from '../return-to.ts';
 import { bindBrowser, TRANSACTION_TTL_SECONDS } from './binding.ts';
@@ -83,7 +83,7 @@ async function reachableIdp(ctx: FlowContext) {
 }
 
 /** Handles `GET /auth/login?returnTo=&prompt=&max_age=&acr_values=&login_hint=`. */
-export async function handleLogin(ctx: FlowContext, request: Request): Promise<Response> {
+export async function handleLogin(ctx: FlowContext, request: Request, facts: RequestFacts = {}): Promise<Response> {
   let params: LoginParams = { returnTo: '/' };
   try {
     params = readParams(new URL(request.url));
@@ -121,7 +121,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
     await ctx.audit.emit({
       type: 'signin.started',
       result: 'success',
-      ...requestFields(request),
+      ...requestFields(request, facts),
       detail: { returnTo: params.returnTo, stepUp: params.maxAge !== undefined || params.acrValues !== undefined },
     });
     return new Response(null, {
@@ -140,7 +140,7 @@ export async function handleLogin(ctx: FlowContext, request: Request): Promise<R
     if (own) ctx.logger.error({ step: 'login', ...errorSummary(own) }, 'sign-in could not start: our store failed');
     else if (!(err instanceof AuthError)) ctx.logger.error({ step: 'login', ...errorSummary(err) }, 'sign-in could not start: unexpected error');
     else ctx.logger.warn({ step: 'login', ...errorSummary(error) }, 'sign-in could not start');
-    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request) });
+    await ctx.audit.emit({ type: 'signin.failed', result: 'failure', reason: error.reason, ...requestFields(request, facts) });
     return errorResponse(ctx, error, loginUrl(params.returnTo));
   }
 }

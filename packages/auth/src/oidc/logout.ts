@@ -6,23 +6,24 @@
  * @see OpenID Connect RP-Initiated Logout 1.0 §2, OWASP CSRF Prevention Cheat Sheet
  */
 import * as oidc from 'openid-client';
-import { requestFields, userFields } from '../audit.ts';
+import { userFields } from '../audit.ts';
+import { requestFields, type RequestFacts } from '../request-summary.ts';
 import { AuthError, errorSummary } from '../errors.ts';
 import { errorResponse, type FlowContext, pageResponse } from './context.ts';
 import { isSameOriginRequest } from './csrf.ts';
 
 /** Handles `/auth/logout` for any method: POST signs out, anything else is a 405 page. */
-export async function handleLogout(ctx: FlowContext, request: Request): Promise<Response> {
+export async function handleLogout(ctx: FlowContext, request: Request, facts: RequestFacts = {}): Promise<Response> {
   if (request.method !== 'POST') {
     // A link or a prefetch cannot sign anyone out; operators still see the attempt.
     const error = new AuthError('AUTH_METHOD_NOT_ALLOWED');
-    await ctx.audit.emit({ type: 'signout', result: 'failure', reason: error.reason, ...requestFields(request), detail: { method: request.method.slice(0, 16) } });
+    await ctx.audit.emit({ type: 'signout', result: 'failure', reason: error.reason, ...requestFields(request, facts), detail: { method: request.method.slice(0, 16) } });
     return errorResponse(ctx, error, null, [['allow', 'POST']]);
   }
   if (!isSameOriginRequest(request, ctx.config.appBaseUrl)) {
     const error = new AuthError('AUTH_CSRF');
     ctx.logger.warn({ step: 'logout', ...errorSummary(error) }, 'cross-site sign-out refused');
-    await ctx.audit.emit({ type: 'signout', result: 'failure', reason: error.reason, ...requestFields(request) });
+    await ctx.audit.emit({ type: 'signout', result: 'failure', reason: error.reason, ...requestFields(request, facts) });
     return errorResponse(ctx, error, null);
   }
 
@@ -37,7 +38,7 @@ export async function handleLogout(ctx: FlowContext, request: Request): Promise<
       idToken = null;
     }
     await ctx.sessions.revoke(session.id);
-    await ctx.audit.emit({ type: 'signout', result: 'success', ...userFields(session.user, session.id), ...requestFields(request) });
+    await ctx.audit.emit({ type: 'signout', result: 'success', ...userFields(session.user, session.id), ...requestFields(request, facts) });
   }
   const clearCookie: [string, string] = ['set-cookie', ctx.cookie.clear()];
 

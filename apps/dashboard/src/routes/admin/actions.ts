@@ -51,7 +51,7 @@ export async function readForm(c: Context<AuthEnv>): Promise<Record<string, stri
  */
 export function requireAdminStepUp(c: Context<AuthEnv>, deps: AppDeps, returnTo?: string): SignedInState {
   const { maxAgeSeconds, mfa } = deps.config.stepUp;
-  const state = c.get('auth');
+  const state = c.get('caller');
   // Okta answered `…:ifpossible` without a factor: asking for `2fa:any` again cannot succeed.
   if (mfa === 'required' && state?.isAuthenticated && state.claims.acr === MFA_IF_ENROLLED_ACR && !hasMfa(state.claims)) {
     throw new NoFactorEnrolledError('This action needs a second factor, and your Okta account has none enrolled.');

@@ -25,7 +25,7 @@ export function homeRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.get('/', (c) => {
-    const auth = c.var.auth;
+    const auth = c.var.caller;
     if (auth.isAuthenticated) {
       const home = homeFor(auth.roles);
       if (home) return c.redirect(home, 302);

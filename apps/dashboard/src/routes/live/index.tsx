@@ -64,7 +64,7 @@ export function liveRoutes(deps: AppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.get('/live', async (c) => {
-    const auth = c.get('auth');
+    const auth = c.get('caller');
     if (!fromOurPage(c.req.raw, deps.config.appBaseUrl)) {
       await deps.auth.audit({
         type: 'access.denied',
@@ -107,7 +107,7 @@ export function liveRoutes(deps: AppDeps): Hono<AuthEnv> {
   });
 
   app.get('/signed-out', (c) => {
-    const auth = c.get('auth');
+    const auth = c.get('caller');
     const returnTo = c.req.query('returnTo');
     const safeReturnTo = returnTo && /^\/(?![/\\])[^\s]{0,512}$/.test(returnTo) ? returnTo : '/';
     // Signed in after all (a new sign-in in another tab): nothing to explain, carry on.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientNetwork, resolveClientAddress, setClientAddress } from './audit.ts';
+import { clientNetwork, requestFields, resolveClientAddress } from './request-summary.ts';
 
 describe('resolveClientAddress', () => {
   const cases: Array<[string, string | null, string | undefined, number, string | null]> = [
@@ -20,18 +20,17 @@ describe('resolveClientAddress', () => {
 });
 
 describe('clientNetwork', () => {
-  it('summarises the recorded address to a /24 or /48 network, never the full address', () => {
-    const v4 = new Request('http://app.test/');
-    setClientAddress(v4, '203.0.113.77');
-    assert.equal(clientNetwork(v4), '203.0.113.0/24');
-    const v6 = new Request('http://app.test/');
-    setClientAddress(v6, '2001:db8:1:2::9');
-    assert.equal(clientNetwork(v6), '2001:db8:1::/48');
-    assert.equal(clientNetwork(new Request('http://app.test/')), null);
-    for (const loopback of ['::1', '127.0.0.1', '::ffff:127.0.0.1']) {
-      const local = new Request('http://app.test/');
-      setClientAddress(local, loopback);
-      assert.equal(clientNetwork(local), 'localhost');
-    }
+  it('summarises the client address to a /24 or /48 network, never the full address', () => {
+    assert.equal(clientNetwork('203.0.113.77'), '203.0.113.0/24');
+    assert.equal(clientNetwork('2001:db8:1:2::9'), '2001:db8:1::/48');
+    assert.equal(clientNetwork(null), null);
+    assert.equal(clientNetwork(undefined), null);
+    for (const loopback of ['::1', '127.0.0.1', '::ffff:127.0.0.1']) assert.equal(clientNetwork(loopback), 'localhost');
+  });
+
+  it('audit fields come from the facts passed in, not from the request', () => {
+    const request = new Request('http://app.test/', { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0' } });
+    assert.deepEqual(requestFields(request, { clientAddress: '203.0.113.77' }), { ip: '203.0.113.0/24', userAgent: 'Firefox on Linux' });
+    assert.deepEqual(requestFields(request), { userAgent: 'Firefox on Linux' });
   });
 });
