@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
+import pg from 'pg';
+import { openStores } from '@gatehouse/auth/stores/factory';
+import { postgresUrl, redisUrl, requirePostgres } from '@gatehouse/auth/stores/test-backends';
 import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import { HOOK_EVENTS } from './checks/deployment.ts';
 import { formatReport } from './format.ts';
@@ -47,6 +53,8 @@ describe('a correct set-up', () => {
     const keys = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256', { extractable: true })]);
     const jwks = await Promise.all(keys.map(async ({ publicKey }, i) => ({ keys: [{ ...(await exportJWK(publicKey)), kid: `k${i}`, alg: 'RS256', use: 'sig' }] })));
     [serviceKey, narrowKey] = await Promise.all(keys.map(({ privateKey }) => exportPKCS8(privateKey))) as [string, string];
+    // The app has started once against this database: its stores created their tables.
+    await (await openStores(configFor(null, temp.dir))).close();
     emulator = await startEmulator({
       seed: seedWith((seed) => {
         seed.eventHooks = [HOOK];
@@ -233,6 +241,95 @@ describe('a correct set-up', () => {
     assert.match(store.found, /PostgreSQL at 127\.0\.0\.1:1\/gatehouse/);
     assert.ok(!JSON.stringify(d.report).includes('pw-not-shown'));
     assertNoSecrets(JSON.stringify(d.report));
+  });
+});
+
+describe('the store, checked read-only', () => {
+  const store = async (env: Record<string, string>) => (await diagnose(configFor(null, temp.dir, env), { only: ['store'] })).get('store');
+  let n = 0;
+  const sqliteFile = () => {
+    const dir = join(temp.dir, `store-${++n}`);
+    mkdirSync(dir);
+    return join(dir, 'gatehouse.db');
+  };
+
+  test('a fresh database (no file yet): a problem saying to start the app once, and the doctor creates nothing', async () => {
+    const file = sqliteFile();
+    const finding = await store({ DATABASE_URL: `file:${file}` });
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /SQLite at .*gatehouse\.db: no database file yet/);
+    assert.match(finding.fix ?? '', /Run the migrations: start the app once against this database/);
+    assert.equal(existsSync(file), false, 'the doctor created the database file');
+  });
+
+  test('an empty SQLite file: none of the tables, a problem; the file stays empty', async () => {
+    const file = sqliteFile();
+    new DatabaseSync(file).close();
+    const finding = await store({ DATABASE_URL: `file:${file}` });
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /none of Gatehouse's tables \(auth_audit_events, auth_leases, auth_login_transactions, auth_sessions\) is there: a fresh database/);
+    const db = new DatabaseSync(file, { readOnly: true });
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all(), []);
+    db.close();
+  });
+
+  test('the tables of an older version (a column missing): a problem naming it', async () => {
+    const file = sqliteFile();
+    await (await openStores(configFor(null, temp.dir, { DATABASE_URL: `file:${file}` }))).close();
+    const db = new DatabaseSync(file);
+    db.exec('ALTER TABLE auth_sessions DROP COLUMN ip; DROP TABLE auth_leases;');
+    db.close();
+    const finding = await store({ DATABASE_URL: `file:${file}` });
+    assert.equal(finding.status, 'problem');
+    assert.match(finding.found, /missing table auth_leases; auth_sessions\.ip: the tables of an older version/);
+  });
+
+  test('a SQLite database the app has started on: ok, with its sessions counted', async () => {
+    const file = sqliteFile();
+    await (await openStores(configFor(null, temp.dir, { DATABASE_URL: `file:${file}` }))).close();
+    const finding = await store({ DATABASE_URL: `file:${file}` });
+    assert.equal(finding.status, 'ok', finding.found);
+    assert.match(finding.found, /4 tables with this version's columns, 0 sessions/);
+  });
+
+  test('PostgreSQL: a fresh schema is a problem and stays empty; once the app has started on it, ok', async () => {
+    await requirePostgres();
+    const schema = `gh_doctor_${process.pid}_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const url = new URL(postgresUrl);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const fresh = await store({ DATABASE_URL: url.href });
+      assert.equal(fresh.status, 'problem', fresh.found);
+      assert.match(fresh.found, /PostgreSQL at .*: none of Gatehouse's tables/);
+      assert.match(fresh.fix ?? '', /start the app once/);
+      const { rows } = await admin.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      assert.equal(rows[0].n, 0, 'the doctor created tables');
+
+      await (await openStores(configFor(null, temp.dir, { DATABASE_URL: url.href }))).close();
+      const migrated = await store({ DATABASE_URL: url.href });
+      assert.equal(migrated.status, 'ok', migrated.found);
+      assert.match(migrated.found, /4 tables with this version's columns, 0 sessions/);
+
+      // Beside Redis, PostgreSQL holds the audit log alone; Redis must answer too.
+      const withRedis = await store({ DATABASE_URL: url.href, REDIS_URL: redisUrl });
+      assert.equal(withRedis.status, 'ok', withRedis.found);
+      assert.match(withRedis.found, /^Redis at .*: answers \(sessions need no tables\); PostgreSQL at .*: 1 table with this version's columns$/);
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+
+  test('Redis that does not answer: a problem with its cause', async () => {
+    const file = sqliteFile();
+    await (await openStores(configFor(null, temp.dir, { DATABASE_URL: `file:${file}` }))).close();
+    const finding = await store({ DATABASE_URL: `file:${file}`, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    assert.equal(finding.status, 'problem', finding.found);
+    assert.match(finding.found, /Redis at 127\.0\.0\.1:\d+: not reachable \(.*ECONNREFUSED/);
+    assert.match(finding.fix ?? '', /fix DATABASE_URL \/ REDIS_URL/);
   });
 });
 

@@ -6,7 +6,7 @@
 import { EMULATOR_DEFAULTS, isLoopbackHost } from '@gatehouse/auth/config';
 import { HANDLED_EVENT_TYPES } from '@gatehouse/auth/lifecycle';
 import { generateKeyPair, SignJWT } from 'jose';
-import { describeServer } from '@gatehouse/auth/stores/factory';
+import { checkStoreSchema } from '@gatehouse/auth/stores/schema-check';
 import type { DoctorContext } from '../context.ts';
 import { networkCause } from '../context.ts';
 import { ApiFailure, type ReadScope } from '../management.ts';
@@ -203,27 +203,27 @@ export const deploymentChecks: Check[] = [
     id: 'store',
     title: 'Session store',
     async run(ctx) {
-      const where = ctx.config.redisUrl ? `Redis at ${describeServer(ctx.config.redisUrl)}` : ctx.config.databaseUrl.startsWith('file:') ? `SQLite at ${ctx.config.databaseUrl.slice(5)}` : `PostgreSQL at ${describeServer(ctx.config.databaseUrl)}`;
-      try {
-        const detail = await (ctx.options.probeStore ?? (() => openAndCount(ctx)))();
-        return { status: 'ok', found: `${where} is reachable and its tables are in place (${detail})` };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { status: 'problem', found: `${where}: ${message}`, fix: 'Start the database (or fix DATABASE_URL / REDIS_URL); the tables are created on first start.' };
+      if (ctx.options.probeStore) {
+        // The admin page: the running instance's own stores, open (and migrated) since it started.
+        try {
+          return { status: 'ok', found: `this instance's stores answer (${await ctx.options.probeStore()})` };
+        } catch (error) {
+          return { status: 'problem', found: `this instance's stores do not answer: ${error instanceof Error ? error.message : String(error)}`, fix: 'Check the database (DATABASE_URL / REDIS_URL) the instance uses.' };
+        }
       }
+      // Read-only: a missing file is not created, missing tables are reported, not made.
+      const statuses = await checkStoreSchema(ctx.config);
+      const found = statuses.map((status) => `${status.where}: ${status.detail}`).join('; ');
+      if (statuses.some((status) => status.state === 'unreachable')) {
+        return { status: 'problem', found, fix: 'Start the database, or fix DATABASE_URL / REDIS_URL (host, port, credentials, network path from here).' };
+      }
+      if (statuses.some((status) => status.state === 'not_migrated')) {
+        return { status: 'problem', found, fix: 'Run the migrations: start the app once against this database (npm start, or roll out the deployment): its stores create and update their tables at start-up. Then run the doctor again; it never creates tables itself.' };
+      }
+      return { status: 'ok', found };
     },
   },
 ];
-
-async function openAndCount(ctx: DoctorContext): Promise<string> {
-  const { openStores } = await import('@gatehouse/auth/stores/factory');
-  const stores = await openStores(ctx.config);
-  try {
-    return `${await stores.sessions.count()} active sessions`;
-  } finally {
-    await stores.close();
-  }
-}
 
 /** The subject of the doctor's logout probes: a reserved domain (RFC 2606), so no account can match it. */
 const PROBE_SUBJECT = 'gatehouse-doctor-probe@example.invalid';
