@@ -1,5 +1,5 @@
 /**
- * Readers for the deploy/ files, used by e2e/deploy-*.test.ts and `npm run deploy`: the chart's
+ * Readers for the deploy/ files, used by the deploy/ tests (deploy/*.test.ts, deploy/image/*.test.ts) and `npm run deploy`: the chart's
  * YAML and values (merged as Helm merges them), its templates rendered by the real `helm`, every
  * rendered object validated against the Kubernetes OpenAPI schemas (the `kubernetes-models`
  * packages), the Dockerfile's instructions, .dockerignore matching, and the variable names the

@@ -38,7 +38,7 @@ export interface DeployOptions {
 /**
  * The app's variables `npm run deploy` takes from its environment, and the chart value each one
  * sets; secrets go to a 0600 values file, never to the command line. Every name here is a
- * variable of the config schema (checked by e2e/deploy-command.test.ts).
+ * variable of the config schema (checked by deploy/command.test.ts).
  */
 export const ENVIRONMENT_VALUES: Record<string, { path: string; list?: true; number?: true; secret?: true }> = {
   APP_BASE_URL: { path: 'config.appBaseUrl' },

@@ -43,6 +43,7 @@ const patterns = only.length > 0 ? only : [
   'apps/*/src/**/*.test.ts',
   'apps/*/src/**/*.test.tsx',
   'e2e/**/*.test.ts',
+  'deploy/**/*.test.ts',
 ];
 const tests = spawn(process.execPath, [
   '--import', 'tsx',

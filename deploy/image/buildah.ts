@@ -2,7 +2,7 @@
  * Building and starting images with Debian's `buildah`, without a container engine: chroot
  * isolation (no daemon, no user namespaces), overlay or vfs storage. Storage lives outside
  * the repository in {@link STORAGE_DIR}, so a base image built once is reused by later runs.
- * Used by e2e/deploy-image.test.ts; the base image recipe is in base.ts.
+ * Used by deploy/image/image-build.test.ts; the base image recipe is in base.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

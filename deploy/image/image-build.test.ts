@@ -18,9 +18,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES } from '@gatehouse/auth/config';
-import { ensureBaseImage } from '../deploy/image/base.ts';
-import { buildAppImage, inspectImage, storageDriver, mountImage, removeImage, removeStaleTestImages, requireTools, startInRoot, treeSize, type ImageConfig } from '../deploy/image/buildah.ts';
-import { root as repoRoot } from '../deploy/checks.ts';
+import { ensureBaseImage } from './base.ts';
+import { buildAppImage, inspectImage, storageDriver, mountImage, removeImage, removeStaleTestImages, requireTools, startInRoot, treeSize, type ImageConfig } from './buildah.ts';
+import { root as repoRoot } from '../checks.ts';
 
 const freePort = () => new Promise<number>((resolve) => {
   const server = createServer().listen(0, '127.0.0.1', () => {

@@ -15,8 +15,8 @@ import assert from 'node:assert/strict';
 import { SECRET_VARIABLES, loadConfig } from '@gatehouse/auth/config';
 import {
   ciFiles as listCiFiles, container, find, knownVariables, lint, podSpec, podTemplate, render, root, type Manifest, type Values,
-} from '../deploy/checks.ts';
-import { unknownFields, validateManifests } from '../deploy/kube-schema.ts';
+} from './checks.ts';
+import { unknownFields, validateManifests } from './kube-schema.ts';
 
 const ciFiles = listCiFiles();
 

@@ -1,13 +1,13 @@
 /**
  * Checks of the image's build files, deploy/Dockerfile and .dockerignore, without Docker (it does
- * not exist on the CI machine); the chart is checked in deploy-chart*.test.ts.
+ * not exist on the CI machine); the chart is checked in deploy/chart*.test.ts.
  * - every variable the Dockerfile sets is one the config schema knows;
  * - the Dockerfile's EXPOSE is the app's port, its HEALTHCHECK command passes against the real
  *   app and fails without it, and its CMD + ENV start the real app in production mode with
  *   secrets given as NAME_FILE (as the chart passes them);
  * - .dockerignore keeps tests, data, secrets and node_modules out of the build context and lets
  *   in every file the Dockerfile copies.
- * The image itself is built and started with buildah in deploy-image-build.test.ts.
+ * The image itself is built and started with buildah in image-build.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { parseConfig } from '@gatehouse/auth/config';
 import { startDashboard, type RunningDashboard } from '@gatehouse/dashboard/server';
-import { dockerIgnored as excluded, dockerfileEnv, dockerfileLines, execForm, knownVariables, root } from '../deploy/checks.ts';
+import { dockerIgnored as excluded, dockerfileEnv, dockerfileLines, execForm, knownVariables, root } from '../checks.ts';
 
 describe('variable names', () => {
   test('every variable the Dockerfile sets is one the config schema knows', () => {
@@ -134,7 +134,7 @@ describe('Dockerfile', () => {
 describe('.dockerignore', () => {
   test('keeps dependencies, data, secrets, git and tests out of the image', () => {
     for (const file of ['node_modules/hono/package.json', 'apps/dashboard/node_modules/x/index.js', '.git/HEAD', '.env', '.env.production',
-      'data/gatehouse.db', 'data/session-secret', 'docs/screenshots/admin.png', 'e2e/browser.test.ts', 'e2e/deploy-image.test.ts',
+      'data/gatehouse.db', 'data/session-secret', 'docs/screenshots/admin.png', 'e2e/browser.test.ts', 'deploy/image/image.test.ts',
       'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts',
       'packages/auth/src/stores/conformance.ts', 'packages/auth/src/stores/audit-conformance.ts', 'packages/auth/src/stores/test-backends.ts']) {
       assert.ok(excluded(file), `${file} would be sent to the Docker build`);

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, SECRET_VARIABLES } from '@gatehouse/auth/config';
-import { root } from '../deploy/checks.ts';
-import { ENVIRONMENT_VALUES, valuesFromEnvironment } from '../deploy/release.ts';
+import { root } from './checks.ts';
+import { ENVIRONMENT_VALUES, valuesFromEnvironment } from './release.ts';
 
 const SESSION_SECRET = 'deploy-test-session-secret-0123456789-abcdefghij';
 const CLIENT_SECRET = 'deploy-test-client-secret-value';

@@ -15,7 +15,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import pino from 'pino';
 import { parseConfig } from '@gatehouse/auth/config';
 import { startDashboard, type RunningDashboard } from '@gatehouse/dashboard/server';
-import { container, find, podSpec, render, root, type Manifest, type Values } from '../deploy/checks.ts';
+import { container, find, podSpec, render, root, type Manifest, type Values } from './checks.ts';
 
 const all = (manifests: Manifest[], kind: string) => manifests.filter((m) => m.kind === kind);
 

@@ -2,15 +2,15 @@
  * The chart's own files, before Helm: Chart.yaml, and values.schema.json under Ajv in strict mode
  * (values.yaml and every ci/*-values.yaml merged over it pass; weakened hardening, unknown keys and
  * wrong types are refused). Helm itself enforces the same schema at install and template time
- * (deploy-chart-render.test.ts checks that, with `helm lint --strict`, `helm template` and the
- * Kubernetes schemas); the image is checked in deploy-image*.test.ts.
+ * (chart-render.test.ts checks that, with `helm lint --strict`, `helm template` and the
+ * Kubernetes schemas); the image is checked in deploy/image/*.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { chartDir, ciFiles as listCiFiles, defaultValues as defaults, mergeValues, readYaml, root, type Values } from '../deploy/checks.ts';
+import { chartDir, ciFiles as listCiFiles, defaultValues as defaults, mergeValues, readYaml, root, type Values } from './checks.ts';
 
 const ciFiles = listCiFiles();
 
