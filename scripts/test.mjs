@@ -1,4 +1,4 @@
-// The one test entry point behind `npm test`: type-check everything, start a throwaway PostgreSQL
+// The one test entry point behind `npm test`: type-check everything (and the auth core alone), start a throwaway PostgreSQL
 // and Redis (scripts/test-servers.ts), then run every suite (unit, integration against the
 // emulator and real stores, browser) with Node's test runner, and remove the servers at the end —
 // also when a test fails or the run is interrupted. GATEHOUSE_TEST_POSTGRES_URL /
@@ -12,6 +12,8 @@ function runSync(cmd, args) {
 }
 
 runSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+// The Web-only core of @gatehouse/auth, with no Node types (packages/auth/tsconfig.core.json).
+runSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'packages/auth/tsconfig.core.json']);
 
 const { register } = await import('tsx/esm/api');
 register();

@@ -4,7 +4,7 @@
  * "who is this request?" with an {@link AuthState} — from the session cookie (one store read,
  * refreshing tokens when due) or from a bearer access token.
  */
-import type { GatehouseConfig } from './config/index.ts';
+import type { GatehouseConfig } from './config/schema.ts';
 import { type AuthLogger, createAudit, silentLogger } from './audit.ts';
 import { type AccessTokenClaims, type BearerVerifierOptions, createBearerVerifier } from './bearer.ts';
 import { AuthError, errorSummary } from './errors.ts';

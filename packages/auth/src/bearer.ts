@@ -7,7 +7,7 @@
  * @see RFC 9068 (JWT access tokens), RFC 6750 §3 (WWW-Authenticate), Okta "Validate access tokens"
  */
 import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify, type JWTVerifyOptions, type RemoteJWKSet } from 'jose';
-import type { GatehouseConfig } from './config/index.ts';
+import type { GatehouseConfig } from './config/schema.ts';
 import { AuthError, toAuthError } from './errors.ts';
 import { CLOCK_TOLERANCE_SECONDS, ID_TOKEN_ALGORITHMS, type OidcClient } from './oidc/client.ts';
 import { renderErrorJson } from './oidc/error-page.ts';

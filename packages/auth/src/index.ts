@@ -1,6 +1,7 @@
 /**
  * `@gatehouse/auth`: OpenID Connect relying party, server-side sessions, token refresh and RBAC
- * for apps behind Okta, on Web `Request`/`Response`. Config: `@gatehouse/auth/config`; Hono
+ * for apps behind Okta, on Web `Request`/`Response` — the Web-only core (`tsconfig.core.json`
+ * type-checks it with no Node types). Config loading (Node): `@gatehouse/auth/config`; Hono
  * adapter: `@gatehouse/auth/hono`; stores: `@gatehouse/auth/stores/*`.
  */
 export { ANONYMOUS, createAuth, stateFromSession, type Auth, type AuthDeps, type AuthState } from './auth.ts';
@@ -14,7 +15,9 @@ export { escapeHtml, renderErrorJson, renderErrorPage } from './oidc/error-page.
 export { MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
 export { hasMfa } from './oidc/claims.ts';
 export type { RefreshOptions } from './oidc/refresh.ts';
-export { ConfigError, loadConfig, parseConfig, redactConfig, type ConfigIssue, type GatehouseConfig } from './config/index.ts';
+export { ConfigError, type ConfigIssue } from './config/errors.ts';
+export { parseConfig, type GatehouseConfig } from './config/schema.ts';
+export { redactConfig } from './config/redact.ts';
 export {
   APP_ROLE_NAME,
   appRoleVariable,

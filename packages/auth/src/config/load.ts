@@ -135,14 +135,3 @@ function persistedDevelopmentSecret(dataDir: string): string | undefined {
     return undefined;
   }
 }
-
-let loaded: GatehouseConfig | undefined;
-
-/**
- * The process-wide config: loaded from `process.env` (and `.env`) on first use, then the same
- * frozen object for every caller — so every app in the workspace reads one configuration.
- */
-export function getConfig(): GatehouseConfig {
-  loaded ??= loadConfig();
-  return loaded;
-}

@@ -1,4 +1,4 @@
-import type { GatehouseConfig } from './schema.ts';
+import type { GatehouseConfig } from './types.ts';
 
 const REDACTED = '[redacted]';
 

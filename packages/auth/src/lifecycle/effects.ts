@@ -6,7 +6,7 @@
  * sessions they touched.
  */
 import type { Audit, AuthLogger } from '../audit.ts';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { errorSummary } from '../errors.ts';
 import type { SessionEndReason } from '../events/bus.ts';
 import type { RoleTable } from '../rbac.ts';

@@ -13,7 +13,7 @@
  * @see https://developer.okta.com/docs/concepts/event-hooks/
  */
 import type { Audit, AuthLogger } from '../audit.ts';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { sha256, timingSafeEqualString } from '../crypto.ts';
 import { errorSummary } from '../errors.ts';
 import type { LeaseStore } from '../types.ts';

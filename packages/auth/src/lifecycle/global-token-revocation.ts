@@ -12,7 +12,7 @@
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Audit } from '../audit.ts';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { LeaseStore } from '../types.ts';
 import type { Lifecycle } from './effects.ts';

@@ -7,7 +7,7 @@
  * @see https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/ (at most 100 groups)
  */
 import type { AuthLogger } from '../audit.ts';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { errorSummary } from '../errors.ts';
 import type { Identity } from '../oidc/claims.ts';
 import type { RoleTable } from '../rbac.ts';

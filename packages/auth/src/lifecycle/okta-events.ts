@@ -6,7 +6,7 @@
  * @see https://developer.okta.com/docs/reference/api/event-types/ (event types)
  */
 import { z } from 'zod';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import type { SessionEndReason } from '../events/bus.ts';
 
 // 1,000 events: far above Okta's batches, below anything that would hold the hook past its 3 s.

@@ -10,7 +10,7 @@
  * until a check succeeds.
  */
 import type { Audit, AuthLogger } from '../audit.ts';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { errorSummary } from '../errors.ts';
 import type { Refresher } from '../oidc/refresh.ts';
 import { identityCheckedAt, type SessionManager } from '../session/manager.ts';

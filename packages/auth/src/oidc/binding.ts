@@ -4,7 +4,7 @@
  * in at once each find their own transaction (keyed by `state`) and the same binding.
  * @see RFC 9700 §4.7.1 (CSRF protection of the redirect), §2.1
  */
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { randomToken, sha256, timingSafeEqualString } from '../crypto.ts';
 import { parseCookies, serializeCookie } from '../session/cookie.ts';
 

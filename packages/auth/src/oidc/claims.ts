@@ -3,7 +3,7 @@
  * table), and a small allowlist of claims for the profile page and step-up checks. Nothing else
  * of the token — in particular no `nonce`, `at_hash` or token value — is kept.
  */
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { type GroupsClaimProblem, readClaim, type RoleTable } from '../rbac.ts';
 import type { AuthUser, Role, SessionRecord } from '../types.ts';
 import { MFA_IF_ENROLLED_ACR } from './login.ts';

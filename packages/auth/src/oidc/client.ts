@@ -4,7 +4,7 @@
  * IdP is unreachable, so a flapping IdP is neither hammered nor fatal at start-up.
  */
 import * as oidc from 'openid-client';
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import type { AuthLogger } from '../audit.ts';
 import { AuthError, errorSummary, toAuthError } from '../errors.ts';
 

@@ -3,7 +3,7 @@
  * the login transactions, session cookie, session manager (the one path to sessions), audit, logger, clock and the error renderer — plus the
  * helpers that turn an {@link AuthError} (or any page) into the response the user sees.
  */
-import type { GatehouseConfig } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import type { Audit, AuthLogger } from '../audit.ts';
 import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
