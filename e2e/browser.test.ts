@@ -22,9 +22,10 @@ function totpSecretOf(login: string): string {
   return user.totpSecret;
 }
 
-// The lifecycle browser suite starts its own `npm start` on the same fixed ports (:3000, :9000): imported
-// here, it runs in this process one suite after the other, never beside this file's stack.
+// The lifecycle and live browser suites start their own `npm start` on the same fixed ports (:3000, :9000): imported
+// here, they run in this process one suite after the other, never beside this file's stack.
 import './lifecycle-browser.ts';
+import './live-browser.ts';
 
 describe('browser: the sign-in lifecycle against npm start', { concurrency: false }, () => {
   let stack: Stack;
@@ -194,87 +195,5 @@ describe('browser: the sign-in lifecycle against npm start', { concurrency: fals
     await admin.page.waitForLoadState('load');
     await admin.page.getByText(/revoked/i).first().waitFor();
     await admin.context.close();
-  });
-
-  // Live pages (GET /live): what happens elsewhere shows on open pages without a reload.
-
-  test("live: the admin revokes the viewer's session; the viewer's open dashboards page says so", async () => {
-    const viewer = await newPage(browser);
-    await signIn(viewer.page, VIEWER);
-    assert.equal(new URL(viewer.page.url()).pathname, '/dashboards');
-    await viewer.page.locator('#live-indicator[data-state="live"]').waitFor();
-    const admin = await newPage(browser);
-    await signIn(admin.page, ADMIN);
-    await admin.page.goto(`${APP_URL}/admin/sessions`);
-    // Newest first: the viewer's first row is the session just made. Revoking steps up first.
-    await admin.page.locator('tr', { hasText: VIEWER }).first().getByRole('button', { name: /^revoke$/i }).click();
-    await stepUp(admin.page, ADMIN);
-    await admin.page.locator('tr', { hasText: VIEWER }).first().getByRole('button', { name: /^revoke$/i }).click();
-    await admin.page.waitForLoadState('load');
-    // Nobody touches the viewer's page: it goes by itself.
-    await viewer.page.waitForURL((u) => u.pathname === '/signed-out');
-    await viewer.page.getByRole('heading', { name: /you were signed out/i }).waitFor();
-    await viewer.page.getByText(/an administrator ended your session/i).waitFor();
-    await screenshot(viewer.page, 'signed-out');
-    // "Sign in again" goes back through Okta (still signed in there) to the dashboards.
-    await viewer.page.getByRole('link', { name: /sign in again/i }).click();
-    await viewer.page.waitForURL((u) => u.origin === APP_URL && u.pathname === '/dashboards');
-    await viewer.context.close();
-    await admin.context.close();
-  });
-
-  test('live: signing out in one tab signs out the other tab', async () => {
-    const { context, page: first } = await newPage(browser);
-    await signIn(first, VIEWER);
-    const second = await context.newPage();
-    await second.goto(`${APP_URL}/profile`);
-    await second.locator('#live-indicator[data-state="live"]').waitFor();
-    await first.getByRole('button', { name: /sign out/i }).first().click();
-    await first.waitForURL((u) => u.origin === APP_URL && u.pathname === '/');
-    await second.waitForURL((u) => u.pathname === '/signed-out');
-    await second.getByText(/you signed out in another tab or window/i).waitFor();
-    await context.close();
-  });
-
-  test("live: a new sign-in appears on the admin's open sessions page, marked new and announced", async () => {
-    const admin = await newPage(browser);
-    await signIn(admin.page, ADMIN);
-    await admin.page.goto(`${APP_URL}/admin/sessions`);
-    await admin.page.locator('#live-indicator[data-state="live"]').waitFor();
-    const before = await admin.page.locator('#live-sessions tbody tr').count();
-    const other = await newPage(browser);
-    await signIn(other.page, NOROLE);
-    const fresh = admin.page.locator('#live-sessions tr.live-new', { hasText: NOROLE });
-    await fresh.waitFor();
-    assert.equal(await admin.page.locator('#live-sessions tbody tr').count(), before + 1);
-    await admin.page.locator('#live-announcer', { hasText: /active sessions updated: 1 new/i }).waitFor();
-    assert.equal(new URL(admin.page.url()).pathname, '/admin/sessions', 'no navigation, no reload');
-    await screenshot(admin.page, 'live-sessions');
-    await other.context.close();
-    await admin.context.close();
-  });
-
-  test('live: with JavaScript disabled every page still works, without the live badge', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, javaScriptEnabled: false });
-    const page = await context.newPage();
-    await signIn(page, ADMIN);
-    assert.equal(new URL(page.url()).pathname, '/admin');
-    for (const p of ['/admin/sessions', '/admin/audit', '/admin/health', '/dashboards']) {
-      const res = await page.goto(`${APP_URL}${p}`);
-      assert.equal(res?.status(), 200, p);
-      assert.equal(await page.locator('#live-indicator').isVisible(), false, `${p}: no live badge without JavaScript`);
-    }
-    // Forms are plain HTML: revoking a session works the same.
-    const target = await newPage(browser);
-    await signIn(target.page, NOROLE);
-    await target.context.close();
-    await page.goto(`${APP_URL}/admin/sessions`);
-    await page.locator('tr', { hasText: NOROLE }).first().getByRole('button', { name: /^revoke$/i }).click();
-    // The step-up through the emulator's hosted pages is plain forms too.
-    await stepUp(page, ADMIN);
-    await page.locator('tr', { hasText: NOROLE }).first().getByRole('button', { name: /^revoke$/i }).click();
-    await page.waitForLoadState('load');
-    await page.getByText(/the session was revoked/i).first().waitFor();
-    await context.close();
   });
 });
