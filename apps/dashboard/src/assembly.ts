@@ -139,7 +139,7 @@ export async function assembleApp(
     renderError: renderSignInError,
     roles: appRoles(options.apps ?? []),
   });
-  live.attach(auth.events);
+  live.attach(auth);
   const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, live, ...appOptions };
   return { app: createApp(deps), deps };
 }

@@ -26,7 +26,7 @@ describe('live hub bounds', () => {
 
   function newHub(stallMs: number): LiveHub {
     const hub = createLiveHub(h.deps.sessions, { maxStreams: 10, maxStreamsPerSession: 4, bufferBytes: BUFFER, coalesceMs: 0, heartbeatMs: 25, tickMs: 10, stallMs });
-    hub.attach(h.auth.events);
+    hub.attach(h.auth);
     hubs.push(hub);
     return hub;
   }

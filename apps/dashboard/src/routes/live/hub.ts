@@ -14,9 +14,7 @@
  * The store stays the truth: each stream re-reads its session now and then (and when it is due
  * to expire), so a missed bus message delays the page's reaction, never lets it run on.
  */
-import { permissionsFor } from '@gatehouse/auth';
-import type { SessionEndReason, SessionEvent, SessionEventBus } from '@gatehouse/auth';
-import type { AuditEvent, AuditLog, Role, SessionStore } from '@gatehouse/auth';
+import type { AuditEvent, AuditLog, Role, RoleTable, SessionEndReason, SessionEvent, SessionEventBus, SessionStore } from '@gatehouse/auth';
 import { frame, LiveStream, type LiveTopic, type StreamIdentity } from './stream.ts';
 
 export type { LiveTopic } from './stream.ts';
@@ -64,8 +62,12 @@ export interface LiveStats {
 
 /** This instance's live streams. */
 export interface LiveHub {
-  /** Starts listening to the bus (once; `createApp` wiring does it after `createAuth`). */
-  attach(bus: SessionEventBus): void;
+  /**
+   * Starts listening to the bus and reads permissions from the project's one RBAC table, the one
+   * the pages' guards read (once; `assembleApp` does it after `createAuth`). Until then a stream
+   * hears of no table (fail closed).
+   */
+  attach(auth: { events: SessionEventBus; rbac: Pick<RoleTable, 'permissionsFor'> }): void;
   /** Wraps the audit log so each recorded event refreshes the audit pages and activity counters. */
   tapAudit(log: AuditLog): AuditLog;
   /** Opens a stream for a session, or says why not. `pageRoles`: the roles the page was rendered with. */
@@ -83,9 +85,12 @@ export interface LiveHub {
   closeAll(): Promise<void>;
 }
 
-/** Which topics a set of roles may hear about (the permission each page's region needs). */
-export function topicsFor(roles: readonly Role[]): Set<LiveTopic> {
-  const permissions = permissionsFor([...roles]);
+/**
+ * Which topics a set of roles may hear about: the permission each page's region needs, read from
+ * the RBAC table the pages use (an app's role may grant `audit:read` as well as a core role).
+ */
+export function topicsFor(rbac: Pick<RoleTable, 'permissionsFor'> | null, roles: readonly Role[]): Set<LiveTopic> {
+  const permissions = rbac?.permissionsFor(roles) ?? [];
   const topics = new Set<LiveTopic>();
   if (permissions.includes('sessions:read')) topics.add('sessions');
   if (permissions.includes('audit:read')) topics.add('audit');
@@ -133,6 +138,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
   let coverageStart = now();
   let closing = false;
   let unsubscribe: Array<() => void> = [];
+  let rbac: Pick<RoleTable, 'permissionsFor'> | null = null;
   let nextBeat = now() + heartbeatMs;
   let seq = 0;
   /** Topics to refresh at the next flush, with the newest event's sequence number for each. */
@@ -207,7 +213,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
       case 'roles.changed':
         for (const stream of bySub.get(event.sub) ?? []) {
           stream.identity.roles = [...event.roles];
-          stream.identity.topics = topicsFor(event.roles);
+          stream.identity.topics = topicsFor(rbac, event.roles);
           reloadStream(stream, 'roles', id);
         }
         topics = ['sessions', 'audit'];
@@ -247,7 +253,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
     stream.identity.absoluteExpiresAt = stored.absoluteExpiresAt;
     if (!sameRoles(stored.roles, stream.identity.roles)) {
       stream.identity.roles = [...stored.roles];
-      stream.identity.topics = topicsFor(stored.roles);
+      stream.identity.topics = topicsFor(rbac, stored.roles);
       reloadStream(stream, 'roles');
     }
     schedule(stream);
@@ -307,9 +313,10 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
   }
 
   return {
-    attach(bus) {
+    attach(auth) {
       if (unsubscribe.length > 0) return;
-      unsubscribe = [bus.subscribe(onEvent), bus.onReconnect(onReconnect)];
+      rbac = auth.rbac;
+      unsubscribe = [auth.events.subscribe(onEvent), auth.events.onReconnect(onReconnect)];
     },
 
     tapAudit(log) {
@@ -334,7 +341,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
       if ((bySession.get(identity.sessionId)?.size ?? 0) >= options.maxStreamsPerSession) {
         return { ok: false, status: 429, code: 'LIVE_TOO_MANY_STREAMS', message: `At most ${options.maxStreamsPerSession} pages of one session receive live updates at once.` };
       }
-      const stream = new LiveStream({ ...identity, roles: [...identity.roles], topics: topicsFor(identity.roles) }, bufferBytes, remove);
+      const stream = new LiveStream({ ...identity, roles: [...identity.roles], topics: topicsFor(rbac, identity.roles) }, bufferBytes, remove);
       streams.add(stream);
       index(bySession, identity.sessionId, stream);
       index(bySub, identity.sub, stream);

@@ -13,8 +13,6 @@ import { SignedOutPage, signedOutReason } from './signed-out.tsx';
 import type { LiveCursor, LiveHub } from './hub.ts';
 import { LIVE_CURSOR } from './region.tsx';
 
-const ROLE_NAMES = new Set<Role>(['admin', 'viewer']);
-
 /**
  * `Last-Event-ID` as this hub writes it (`<epoch ms>-<uuid>`), or `null` for anything else: a
  * malformed id is ignored, as if the browser had sent none.
@@ -42,11 +40,15 @@ export function parseSince(value: string | undefined): LiveCursor | null {
   return { at: Number(value), id: null };
 }
 
-/** `?roles=admin,viewer`: the roles the page was rendered with; `null` when absent or unknown. */
-export function parseRoles(value: string | undefined): Role[] | null {
-  if (value === undefined || value.length > 64) return null;
+/**
+ * `?roles=admin,viewer`: the roles the page was rendered with, each one the project's RBAC table
+ * knows (the core roles and every app's); `null` when absent, too long or naming another role.
+ */
+export function parseRoles(value: string | undefined, known: readonly Role[]): Role[] | null {
+  // 1 KiB: every role of a project with dozens of apps, and no more.
+  if (value === undefined || value.length > 1024) return null;
   const roles = value.split(',').filter(Boolean);
-  return roles.every((role): role is Role => ROLE_NAMES.has(role as Role)) ? roles : null;
+  return roles.every((role): role is Role => known.includes(role as Role)) ? roles : null;
 }
 
 /** Same rule as the sign-out form's CSRF check: our origin in `Origin`, else `Sec-Fetch-Site: same-origin`. */
@@ -88,7 +90,7 @@ export function liveRoutes(deps: AppDeps): Hono<AuthEnv> {
         expiresAt: auth.session.expiresAt.getTime(),
         absoluteExpiresAt: auth.session.absoluteExpiresAt.getTime(),
       },
-      { cursor, pageRoles: parseRoles(c.req.query('roles')) },
+      { cursor, pageRoles: parseRoles(c.req.query('roles'), deps.auth.rbac.roles) },
     );
     if (!opened.ok) {
       deps.logger.info({ code: opened.code, status: opened.status }, 'live stream refused');

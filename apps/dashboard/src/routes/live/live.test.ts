@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { defineApp } from '@gatehouse/app-kit';
+import type { Permission, Role } from '@gatehouse/auth';
+import { Hono } from 'hono';
 import { metricsApp } from '../../metrics-server.ts';
 import { createHarness, SAME_ORIGIN, type Harness } from '../../testing/harness.ts';
 import { SseReader } from './sse-reader.ts';
@@ -229,6 +232,73 @@ describe('GET /live', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+// A fixture app whose names are not in the project's registries: cast, so no test type leaks out.
+const auditors = defineApp({
+  manifest: {
+    name: 'auditors',
+    title: 'Auditors',
+    description: 'A fixture app whose role also reads the audit log.',
+    permission: 'auditors:read' as Permission,
+    roles: {
+      // Granted to the viewer group: a viewer who may read the audit log as well.
+      ['auditors-user' as Role]: { permissions: ['auditors:read' as Permission, 'audit:read'], defaultGroups: ['viewer'] },
+      ['auditors-lead' as Role]: { permissions: ['auditors:read' as Permission], defaultGroups: ['admin'] },
+    },
+  },
+  createApp: () => new Hono(),
+});
+
+describe("GET /live reads the project's RBAC table (core roles and the apps' roles)", () => {
+  let h: Harness;
+  const open: SseReader[] = [];
+  before(async () => {
+    h = await createHarness({ apps: [auditors] });
+  });
+  after(async () => {
+    await Promise.all(open.map((reader) => reader.close()));
+    await h.close();
+  });
+
+  async function connect(cookie: string, query = ''): Promise<SseReader> {
+    const res = await h.request(`/live${query}`, { cookie, headers: LIVE });
+    assert.equal(res.status, 200);
+    const reader = new SseReader(res);
+    open.push(reader);
+    return reader;
+  }
+  const rolesQuery = (roles: readonly Role[]) => `?roles=${encodeURIComponent([...roles].sort().join(','))}`;
+
+  test('regression: a page rendered for other roles reloads on connect when the roles include an app role', async () => {
+    const { cookie, session } = await h.signIn('admin');
+    assert.ok(session.roles.includes('auditors-lead' as Role), `the admin holds the app role: ${session.roles.join(', ')}`);
+    // Rendered while the admin also held the app's other role, since taken away: the page must follow.
+    const stale = await connect(cookie, rolesQuery([...session.roles, 'auditors-user' as Role]));
+    assert.deepEqual(JSON.parse((await stale.until('reload')).data), { why: 'roles' });
+    // Rendered with exactly the session's roles, app roles included: nothing to reload.
+    const current = await connect(cookie, rolesQuery(session.roles));
+    assert.equal((await current.drain(300)).some((m) => m.event === 'reload'), false);
+  });
+
+  test("regression: an app role that grants audit:read hears of new audit rows, as the audit page's guard lets it read them", async () => {
+    const { cookie, session } = await h.signIn('viewer');
+    assert.ok(h.auth.rbac.has(session.roles, 'audit:read'), `the viewer reads the audit log through the app role: ${session.roles.join(', ')}`);
+    const stream = await connect(cookie);
+    await stream.drain(150);
+    await h.signIn('norole');
+    await stream.until('audit');
+  });
+
+  test('losing the app role that granted audit:read stops the audit refreshes', async () => {
+    const { cookie, session } = await h.signIn('viewer');
+    const stream = await connect(cookie);
+    await stream.drain(150);
+    await h.auth.events.publish({ type: 'roles.changed', sub: session.user.sub, roles: ['viewer'] });
+    assert.deepEqual(JSON.parse((await stream.until('reload')).data), { why: 'roles' });
+    await h.signIn('norole');
+    assert.deepEqual([...new Set((await stream.drain(300)).map((m) => m.event))], ['activity']);
   });
 });
 
