@@ -17,10 +17,19 @@ import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, loadSeed, startEmul
 import { HOOK_EVENTS } from './checks/deployment.ts';
 import { formatReport } from './format.ts';
 import { CHECKS } from './run.ts';
-import { APP_BASE_URL, TEST_SESSION_SECRET, configFor, diagnose, tempDir } from './testing.ts';
+import { APP_BASE_URL, TEST_SESSION_SECRET, configFor, diagnose as runAndIndex, tempDir, type Diagnosis } from './testing.ts';
+import type { DoctorOptions, GatehouseConfig } from './types.ts';
 
 const temp = tempDir();
 after(() => temp.cleanup());
+
+/** Every status each check was seen with in this file: the last test asks for a pass and a failure of each. */
+const seen = new Map<string, Set<string>>();
+async function diagnose(config: GatehouseConfig, options?: DoctorOptions): Promise<Diagnosis> {
+  const diagnosis = await runAndIndex(config, options);
+  for (const { id, status } of diagnosis.report.findings) seen.set(id, (seen.get(id) ?? new Set()).add(status));
+  return diagnosis;
+}
 
 const HOOK = { name: 'Gatehouse', url: `${APP_BASE_URL}/hooks/okta`, events: [...HOOK_EVENTS], authScheme: { type: 'HEADER' as const, key: 'Authorization', value: 'hook-secret-for-tests' } };
 
@@ -121,6 +130,16 @@ describe('a correct set-up', () => {
     assert.equal(d.get('authz.groups-claim').status, 'skipped');
     assert.equal(d.get('client.credentials').status, 'ok');
     assert.equal(d.report.problems, 0);
+  });
+
+  test('a client id Okta does not know, or one of a service app: the App integration check says which', async () => {
+    const unknown = (await diagnose(configFor(emulator, temp.dir, { OKTA_CLIENT_ID: '0oa1nosuchclient0000' }), { only: ['client.app'] })).get('client.app');
+    assert.equal(unknown.status, 'problem');
+    assert.match(unknown.found, /has no app with client id 0oa1nosuchclient0000/);
+    assert.match(unknown.fix ?? '', /Client Credentials → Client ID: copy it into OKTA_CLIENT_ID/);
+    const service = (await diagnose(configFor(emulator, temp.dir, { OKTA_CLIENT_ID: '0oa1doctorreadallsvc' }), { only: ['client.app'] })).get('client.app');
+    assert.equal(service.status, 'problem');
+    assert.match(service.found, /is OPENID_CONNECT \/ service, not an OIDC Web Application/);
   });
 
   test('wrong client secret: invalid_client, with where to copy the secret from', async () => {
@@ -460,4 +479,15 @@ describe('an org at its rate limit, and an IdP that is not there', () => {
     for (const id of ['idp.clock', 'client.credentials', 'client.sign-in-redirect']) assert.equal(d.get(id).status, 'skipped', id);
     assertNoSecrets(formatReport(d.report));
   });
+});
+
+// These need the running app: tested passing and failing against it in apps/dashboard/src/routes/admin/setup/setup.test.ts.
+const TESTED_AGAINST_THE_APP = ['hooks.universal-logout', 'deploy.redirect-uri', 'deploy.proxy-hops'];
+
+test('every check was seen ok and seen failing (a warning or a problem) in the tests above', () => {
+  const holes = CHECKS.filter((check) => !TESTED_AGAINST_THE_APP.includes(check.id)).flatMap((check) => {
+    const statuses = seen.get(check.id) ?? new Set();
+    return [...(statuses.has('ok') ? [] : [`${check.id} never ok`]), ...(statuses.has('warning') || statuses.has('problem') ? [] : [`${check.id} never failing`])];
+  });
+  assert.deepEqual(holes, []);
 });
