@@ -11,7 +11,7 @@ import { loadConfig } from '../../packages/auth/src/config/index.ts';
 import { createSessionManager } from '../../packages/auth/src/session/manager.ts';
 import { openStores } from '../../packages/auth/src/stores/factory.ts';
 import { openSqlite } from '../../packages/auth/src/stores/sqlite.ts';
-import { SESSION_COLUMNS } from '../../packages/auth/src/stores/rows.ts';
+import { SESSION_COLUMNS } from '../../packages/auth/src/stores/shared/session-rows.ts';
 
 // Okta-sized JWTs (~1.3 kB): the encrypted tokens column then has its real size.
 const jwt = (label: string) => `eyJhbGciOiJSUzI1NiIsImtpZCI6ImJlbmNoIn0.${label.padEnd(900, 'x')}.${'s'.repeat(342)}`;

@@ -136,7 +136,7 @@ describe('.dockerignore', () => {
     for (const file of ['node_modules/hono/package.json', 'apps/dashboard/node_modules/x/index.js', '.git/HEAD', '.env', '.env.production',
       'data/gatehouse.db', 'data/session-secret', 'docs/screenshots/admin.png', 'e2e/browser.test.ts', 'deploy/image/image.test.ts',
       'packages/auth/src/config/config.test.ts', 'apps/dashboard/src/server.test.ts', 'apps/dashboard/src/testing/harness.ts',
-      'packages/auth/src/stores/conformance.ts', 'packages/auth/src/stores/audit-conformance.ts', 'packages/auth/src/stores/test-backends.ts']) {
+      'packages/auth/src/testing/session-store-conformance.ts', 'packages/auth/src/testing/audit-log-conformance.ts', 'packages/auth/src/testing/backends.ts']) {
       assert.ok(excluded(file), `${file} would be sent to the Docker build`);
     }
   });

@@ -93,7 +93,7 @@ export interface SessionListQuery {
  * Session persistence, and nothing more: every rule (expiry, sliding renewal, refresh once, re-role
  * under the lease) lives in the session manager (`session/manager.ts`), the one path to sessions.
  * Every implementation (memory, SQLite, Redis, PostgreSQL) must pass the one conformance suite in
- * `stores/conformance.ts`. `get` is the only call on the per-request path and must be a single indexed read.
+ * `testing/session-store-conformance.ts`. `get` is the only call on the per-request path and must be a single indexed read.
  */
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;

@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import pg from 'pg';
 import { openStores } from '@gatehouse/auth/stores/factory';
-import { postgresUrl, redisUrl, requirePostgres } from '@gatehouse/auth/stores/test-backends';
+import { postgresUrl, redisUrl, requirePostgres } from '@gatehouse/auth/testing/backends';
 import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import { HOOK_EVENTS } from './checks/deployment.ts';
 import { formatReport } from './format.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '@gatehouse/auth/stores/test-backends';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '@gatehouse/auth/testing/backends';
 import { openStores } from '../app-context.ts';
 import { assembleApp } from '../assembly.ts';
 import { delivery, HOOK_SECRET, serveOnPort, sessionFor, waitForEvent } from './support.ts';

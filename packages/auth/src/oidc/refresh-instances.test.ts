@@ -17,7 +17,7 @@ import { MemoryAuditLog } from '../stores/memory.ts';
 import { PostgresSessionStore } from '../stores/postgres.ts';
 import { RedisSessionStore } from '../stores/redis.ts';
 import { SqliteSessionStore } from '../stores/sqlite.ts';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../stores/test-backends.ts';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../testing/backends.ts';
 import { LONG_SESSIONS, testConfig, tokenCountingFetch } from '../testing/auth.ts';
 import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
 import type { AuthStore, SessionRecord } from '../types.ts';

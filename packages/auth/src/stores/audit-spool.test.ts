@@ -12,7 +12,7 @@ import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
 import type { AuditEvent } from '../types.ts';
 import { SpoolingAuditLog } from './audit-spool.ts';
 import { openStores, type OpenedStores } from './factory.ts';
-import { dropTestSchemas, postgresUrl, requirePostgres, testSchema } from './test-backends.ts';
+import { dropTestSchemas, postgresUrl, requirePostgres, testSchema } from '../testing/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-spool-'));
 after(async () => {

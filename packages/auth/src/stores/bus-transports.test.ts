@@ -12,7 +12,7 @@ import { createLocalBus, type SessionEvent, type SessionEventBus } from '../even
 import { openStores } from './factory.ts';
 import { openPostgresTransport } from './postgres-bus.ts';
 import { openRedisTransport } from './redis-bus.ts';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, rawRedis, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from './test-backends.ts';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, rawRedis, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../testing/backends.ts';
 
 after(dropTestSchemas);
 after(deleteTestKeys);

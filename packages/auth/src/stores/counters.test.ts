@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryLimitCounters, RedisLimitCounters } from './counters.ts';
-import { rawRedis, requireRedis } from './test-backends.ts';
+import { rawRedis, requireRedis } from '../testing/backends.ts';
 
 describe('limit counters', () => {
   const limits = { perClient: 3, total: 5, ttlMs: 600_000 };

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../config/errors.ts';
 import { parseConfig } from '../config/schema.ts';
-import { sampleSession } from './conformance.ts';
+import { sampleSession } from '../testing/session-store-conformance.ts';
 import { describeServer, openStores } from './factory.ts';
 import { PostgresAuditLog, PostgresSessionStore } from './postgres.ts';
 import { RedisSessionStore } from './redis.ts';
 import { SqliteAuditLog } from './sqlite.ts';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, rawRedis, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from './test-backends.ts';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, rawRedis, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../testing/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,9 +9,9 @@ import { after, describe, test } from 'node:test';
 import { loadConfig } from '../config/index.ts';
 import { StoreUnavailableError, type StoreFailureCause } from '../errors.ts';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
-import { sampleSession } from './conformance.ts';
+import { sampleSession } from '../testing/session-store-conformance.ts';
 import { openStores, type OpenedStores } from './factory.ts';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from './test-backends.ts';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../testing/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-faults-'));
 after(async () => {

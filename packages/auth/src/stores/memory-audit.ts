@@ -1,14 +1,6 @@
+import { auditFields } from './shared/audit-fields.ts';
+import { auditLimit } from './shared/paging.ts';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-
-/** Audit events per query when no limit is given. */
-export const DEFAULT_AUDIT_LIMIT = 100;
-/** Most audit events one query returns (1000), so one audit page never materializes the whole log. */
-export const MAX_AUDIT_LIMIT = 1000;
-
-/** Clamps an audit query's limit. */
-export function auditLimit(limit: number | undefined): number {
-  return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit!), 0), MAX_AUDIT_LIMIT) : DEFAULT_AUDIT_LIMIT;
-}
 
 // Binary order, like SQLite's default collation, so both logs sort identically.
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -16,22 +8,6 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** UTC calendar day (`YYYY-MM-DD`) of an epoch-ms instant. */
 export function utcDay(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
-}
-
-/** Copies only the known fields of an event, so nothing unexpected is persisted. */
-export function auditFields(event: AuditEvent, at: number): Omit<StoredAuditEvent, 'id'> {
-  return {
-    type: event.type,
-    result: event.result,
-    at,
-    ...(event.reason === undefined ? {} : { reason: event.reason }),
-    ...(event.sub === undefined ? {} : { sub: event.sub }),
-    ...(event.email === undefined ? {} : { email: event.email }),
-    ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
-    ...(event.ip === undefined ? {} : { ip: event.ip }),
-    ...(event.userAgent === undefined ? {} : { userAgent: event.userAgent }),
-    ...(event.detail === undefined ? {} : { detail: { ...event.detail } }),
-  };
 }
 
 /**

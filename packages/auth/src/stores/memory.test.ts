@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { runAuditLogConformance } from './audit-conformance.ts';
-import { runSessionStoreConformance, sampleSession } from './conformance.ts';
+import { runAuditLogConformance } from '../testing/audit-log-conformance.ts';
+import { runSessionStoreConformance, sampleSession } from '../testing/session-store-conformance.ts';
 import { MemoryAuditLog, MemorySessionStore } from './memory.ts';
 import { schedulePurge } from './purge.ts';
 

@@ -1,29 +1,13 @@
 /**
  * In-memory stores for unit tests and single-process demos. They behave exactly like the durable
- * ones (the conformance suite checks it) and hand out copies, so callers cannot mutate stored state.
+ * ones (the conformance suite, `testing/session-store-conformance.ts`, checks it) and hand out copies, so callers cannot mutate stored state.
  */
 import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { isSessionExpired } from '../session/manager.ts';
-import { leaseTtl } from './lease.ts';
+import { leaseTtl } from './shared/lease.ts';
+import { newestFirst, pageBounds } from './shared/paging.ts';
 
 export { MemoryAuditLog } from './memory-audit.ts';
-
-/** Sessions per list page when no limit is given. 100: a page of the admin panel; callers ask for more explicitly. */
-export const DEFAULT_LIST_LIMIT = 100;
-/** Most sessions one list call returns. 1000: keeps one admin request from materializing an entire large store. */
-export const MAX_LIST_LIMIT = 1000;
-
-/** Clamps list/query paging input to sane integers. */
-export function pageBounds(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
-  const safeLimit = Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit!), 0), MAX_LIST_LIMIT) : DEFAULT_LIST_LIMIT;
-  const safeOffset = Number.isFinite(offset) ? Math.max(Math.trunc(offset!), 0) : 0;
-  return { limit: safeLimit, offset: safeOffset };
-}
-
-/** List order of every store: newest first, ties broken by the id's byte order, descending (as SQL's `ORDER BY created_at DESC, id DESC`). */
-export function newestFirst(a: SessionRecord, b: SessionRecord): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
 
 /** Sessions and login transactions in a `Map`, with a per-user index like the SQL stores. */
 export class MemorySessionStore implements SessionStore, TransactionStore, LeaseStore {

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './audit-query.ts';
+import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './shared/audit-sql.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';
 
 const tableIn = (qualifier: string) => `${qualifier}auth_audit_events`;

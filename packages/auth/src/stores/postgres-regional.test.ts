@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { holdReplay, startPostgres, type TestPostgres } from '../../../../scripts/test-servers.ts';
 import { createLocalBus } from '../events/bus.ts';
-import { sampleSession, sampleTransaction } from './conformance.ts';
+import { sampleSession, sampleTransaction } from '../testing/session-store-conformance.ts';
 import { PostgresSessionStore } from './postgres.ts';
 import { READ_ONLY_WINDOW_MS, RegionalSessionStore } from './postgres-regional.ts';
 

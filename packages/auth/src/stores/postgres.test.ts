@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { runAuditLogConformance } from './audit-conformance.ts';
-import { runSessionStoreConformance, sampleSession } from './conformance.ts';
+import { runAuditLogConformance } from '../testing/audit-log-conformance.ts';
+import { runSessionStoreConformance, sampleSession } from '../testing/session-store-conformance.ts';
 import { PostgresAuditLog, PostgresSessionStore } from './postgres.ts';
-import { dropTestSchemas, itSharesOneBackend, postgresUrl, requirePostgres, testSchema } from './test-backends.ts';
+import { dropTestSchemas, itSharesOneBackend, postgresUrl, requirePostgres, testSchema } from '../testing/backends.ts';
 
 after(dropTestSchemas);
 

@@ -7,10 +7,10 @@
  */
 import type pg from 'pg';
 import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
-import { leaseTtl } from './lease.ts';
-import { pageBounds } from './memory.ts';
+import { leaseTtl } from './shared/lease.ts';
+import { pageBounds } from './shared/paging.ts';
 import { openPostgresPool, openReadOnlyPool, type PostgresStoreOptions } from './postgres-pool.ts';
-import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
+import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './shared/session-rows.ts';
 
 export { PostgresAuditLog } from './postgres-audit.ts';
 export { openPostgresPool, type PostgresStoreOptions } from './postgres-pool.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { runSessionStoreConformance, sampleSession, sampleTransaction } from './conformance.ts';
+import { runSessionStoreConformance, sampleSession, sampleTransaction } from '../testing/session-store-conformance.ts';
 import { RedisSessionStore } from './redis.ts';
-import { deleteTestKeys, itSharesOneBackend, rawRedis, redisUrl, requireRedis, testKeyPrefix } from './test-backends.ts';
+import { deleteTestKeys, itSharesOneBackend, rawRedis, redisUrl, requireRedis, testKeyPrefix } from '../testing/backends.ts';
 
 after(deleteTestKeys);
 

@@ -16,8 +16,8 @@
 import { Redis } from 'ioredis';
 import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
 import { isSessionExpired } from '../session/manager.ts';
-import { leaseTtl } from './lease.ts';
-import { newestFirst, pageBounds } from './memory.ts';
+import { leaseTtl } from './shared/lease.ts';
+import { newestFirst, pageBounds } from './shared/paging.ts';
 
 /** Options of {@link RedisSessionStore.open}. */
 export interface RedisStoreOptions {

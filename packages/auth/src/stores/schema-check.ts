@@ -11,9 +11,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { GatehouseConfig } from '../config/schema.ts';
-import { auditSchemaSql } from './audit-query.ts';
+import { auditSchemaSql } from './shared/audit-sql.ts';
 import { describeServer, reasonOf } from './factory.ts';
-import { sessionSchemaSql } from './rows.ts';
+import { sessionSchemaSql } from './shared/session-rows.ts';
 import { sqlitePath } from './sqlite-database.ts';
 
 /** The audit log's table (both SQL stores). */

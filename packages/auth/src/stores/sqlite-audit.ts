@@ -4,7 +4,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditEvent, AuditEventType, AuditLog, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './audit-query.ts';
+import { auditEventFromRow, auditInsertSql, auditInsertValues, auditSchemaSql, auditSelect, type AuditRow } from './shared/audit-sql.ts';
 import { openSqlite } from './sqlite-database.ts';
 
 const TABLE = 'auth_audit_events';

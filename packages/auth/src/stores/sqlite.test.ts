@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { runAuditLogConformance } from './audit-conformance.ts';
-import { runSessionStoreConformance, sampleSession } from './conformance.ts';
+import { runAuditLogConformance } from '../testing/audit-log-conformance.ts';
+import { runSessionStoreConformance, sampleSession } from '../testing/session-store-conformance.ts';
 import { SqliteAuditLog, SqliteSessionStore, sqlitePath } from './sqlite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-'));

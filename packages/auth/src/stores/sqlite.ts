@@ -5,16 +5,16 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { LeaseStore, LoginTransaction, SessionListQuery, SessionRecord, SessionStore, TransactionStore } from '../types.ts';
-import { leaseTtl } from './lease.ts';
-import { pageBounds } from './memory.ts';
-import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './rows.ts';
+import { leaseTtl } from './shared/lease.ts';
+import { pageBounds } from './shared/paging.ts';
+import { SESSION_COLUMNS, SESSION_UPDATE_COLUMNS, sessionFromRow, sessionSchemaSql, sessionToRow, sessionUpdateRow, type SessionRow } from './shared/session-rows.ts';
 import { openSqlite } from './sqlite-database.ts';
 
 export { SqliteAuditLog } from './sqlite-audit.ts';
 export { openSqlite, sqlitePath } from './sqlite-database.ts';
 
 const COLUMNS = SESSION_COLUMNS.join(', ');
-// Named parameters carry the column names, so the row objects of `rows.ts` bind as they are.
+// Named parameters carry the column names, so the row objects of `shared/session-rows.ts` bind as they are.
 const VALUES = SESSION_COLUMNS.map((name) => `:${name}`).join(', ');
 const UPDATES = SESSION_UPDATE_COLUMNS.map((name) => `${name} = :${name}`).join(', ');
 const LIVE = 'expires_at > :now AND absolute_expires_at > :now';

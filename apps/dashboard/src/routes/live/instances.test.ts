@@ -15,7 +15,7 @@ import { openStores } from '@gatehouse/auth/stores/factory';
 import { DEMO_USERS } from '@gatehouse/okta-emulator';
 import {
   deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema,
-} from '../../../../../packages/auth/src/stores/test-backends.ts';
+} from '../../../../../packages/auth/src/testing/backends.ts';
 import type { GatehouseConfig } from '../../app-context.ts';
 import { assembleApp } from '../../assembly.ts';
 import { APP_BASE_URL, SAME_ORIGIN } from '../../testing/harness.ts';

@@ -3,7 +3,7 @@
  * short, self-expiring, per-key lock held by a named holder, used so that of several instances
  * sharing a store only one does a piece of work at a time (a token refresh, an Okta event).
  */
-import type { LeaseStore } from '../types.ts';
+import type { LeaseStore } from '../../types.ts';
 
 export type { LeaseStore };
 

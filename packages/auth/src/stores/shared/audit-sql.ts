@@ -4,8 +4,9 @@
  * reading rows back differ only in a few words of each dialect (the id column, the integer type,
  * the placeholder: `?` or `$n`).
  */
-import type { AuditEvent, AuditEventType, AuditQuery, StoredAuditEvent } from '../types.ts';
-import { auditFields, auditLimit } from './memory-audit.ts';
+import type { AuditEvent, AuditEventType, AuditQuery, StoredAuditEvent } from '../../types.ts';
+import { auditFields } from './audit-fields.ts';
+import { auditLimit } from './paging.ts';
 
 /** The SQL dialect a statement is written for. */
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -9,8 +9,8 @@ import { it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { AuthStore } from '../types.ts';
-import { sampleSession, sampleTransaction } from './conformance.ts';
-import { describeServer, reasonOf } from './factory.ts';
+import { sampleSession, sampleTransaction } from './session-store-conformance.ts';
+import { describeServer, reasonOf } from '../stores/factory.ts';
 
 type Store = AuthStore;
 

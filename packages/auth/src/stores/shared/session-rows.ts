@@ -3,8 +3,8 @@
  * column names, one column per scalar, JSON as TEXT), and the DDL of the tables both create. Both
  * stores create and map through here so a column added to one cannot go missing from the other.
  */
-import type { SessionRecord } from '../types.ts';
-import type { SqlDialect } from './audit-query.ts';
+import type { SessionRecord } from '../../types.ts';
+import type { SqlDialect } from './audit-sql.ts';
 
 /**
  * The DDL of `auth_sessions`, `auth_login_transactions` and `auth_leases` and their indexes, each
