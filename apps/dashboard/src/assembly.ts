@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createAuth } from '@gatehouse/auth';
+import { createAuth, type AuthDeps } from '@gatehouse/auth';
 import type { GatehouseConfig } from '@gatehouse/auth/config';
 import { SpoolingAuditLog } from '@gatehouse/auth/stores/audit-spool';
 import type { Hono } from 'hono';
@@ -118,9 +118,9 @@ function storeEventHandlers(config: GatehouseConfig, logger: Logger, metrics: ()
 export async function assembleApp(
   config: GatehouseConfig,
   stores: OpenStores,
-  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool' | 'apps'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'> },
+  options: Pick<AppDeps, 'logger' | 'directory' | 'authRateLimit' | 'drain' | 'auditSpool' | 'apps'> & { live?: Pick<LiveHubOptions, 'coalesceMs' | 'heartbeatMs'>; sessionCache?: AuthDeps['sessionCache'] },
 ): Promise<{ app: Hono<AuthEnv>; deps: AppDeps }> {
-  const { live: liveTimings, ...appOptions } = options;
+  const { live: liveTimings, sessionCache, ...appOptions } = options;
   const metrics = createMetrics(stores.sessions);
   const live = createLiveHub(stores.sessions, {
     ...liveTimings,
@@ -138,6 +138,7 @@ export async function assembleApp(
     logger: options.logger.child({ component: 'auth' }),
     renderError: renderSignInError,
     roles: appRoles(options.apps ?? []),
+    ...(sessionCache !== undefined ? { sessionCache } : {}),
   });
   live.attach(auth);
   const deps: AppDeps = { config, auth, sessions: stores.sessions, audit, metrics, live, ...appOptions };

@@ -25,6 +25,7 @@ import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
 import { type AppRoleDefinitions, createRoleTable, permissionsFor, readClaim, type RoleTable } from './rbac.ts';
 import { requestFields, type RequestFacts } from './request-summary.ts';
 import { normalizeReturnTo } from './return-to.ts';
+import type { SessionCacheOptions } from './session/cache.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
 import type { AuditSink, AuthStore, AuthUser, Permission, Role, SessionRecord } from './types.ts';
@@ -61,6 +62,11 @@ export interface AuthDeps {
    * an in-process bus, right for one instance on SQLite or memory.
    */
   events?: SessionEventBus;
+  /**
+   * The validated-session cache's bounds (`session/cache.ts`), or `false` for none; default on.
+   * Tests set a long `maxAgeMs` to show that only the bus keeps it coherent.
+   */
+  sessionCache?: SessionCacheOptions | false;
   /** The roles the project's apps add to the one RBAC table (their groups from `GATEHOUSE_ROLE_*_GROUPS`). */
   roles?: AppRoleDefinitions;
   /**
@@ -171,6 +177,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     events,
     logger,
     onPublishError: (err) => logger.warn({ step: 'session-events', ...errorSummary(err) }, 'session event not published'),
+    ...(deps.sessionCache !== undefined ? { cache: deps.sessionCache } : {}),
   });
   const cookie = sessionCookie(config);
   const ctx: FlowContext = {

@@ -35,7 +35,7 @@ export {
   type RoleTable,
 } from './rbac.ts';
 export { normalizeReturnTo } from './return-to.ts';
-export { createSessionManager, sessionCookie, type RefreshTurn, type SessionManager, type SessionManagerOptions, type TokenBundle } from './session/index.ts';
+export { createSessionManager, sessionCookie, type RefreshTurn, type SessionManager, type SessionManagerOptions, type TokenBundle, SESSION_CACHE_MAX_AGE_MS, type SessionCacheOptions } from './session/index.ts';
 export type {
   AuditEvent,
   AuditEventType,

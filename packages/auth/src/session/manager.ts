@@ -11,6 +11,7 @@ import { createTokenCipher, sha256, timingSafeEqualString, type TokenCipher } fr
 import { errorSummary } from '../errors.ts';
 import type { SessionEndReason, SessionEventBus } from '../events/bus.ts';
 import type { AuthUser, LeaseStore, Role, SessionListQuery, SessionRecord, SessionStore } from '../types.ts';
+import { createSessionCache, type SessionCacheOptions } from './cache.ts';
 import { generateSessionToken, parseSessionToken } from './token.ts';
 
 /**
@@ -166,6 +167,11 @@ export interface SessionManagerOptions {
   onPublishError?: (err: unknown) => void;
   /** Where a lease that could not be released is reported (it expires by itself). */
   logger?: AuthLogger;
+  /**
+   * The validated-session cache (`session/cache.ts`), coherent through `events`; `false` turns it
+   * off (every validation reads the store). Default on, with its default bounds.
+   */
+  cache?: SessionCacheOptions | false;
 }
 
 /**
@@ -185,8 +191,28 @@ export async function createSessionManager(
   const refreshHolder = crypto.randomUUID();
   const reRoleHolder = `re-role:${crypto.randomUUID()}`;
   const now = options.now ?? Date.now;
-  const events = options.events ?? null;
-  // The store already holds the truth when this runs; a bus outage only delays the others' view.
+  const bus = options.events ?? null;
+  const cache = options.cache === false ? null : createSessionCache(bus, options.cache);
+  // The store already holds the truth when a change is published. When the publish fails, other
+  // instances may not hear of it, so the call returns only once every entry their caches could
+  // hold from before the change has aged out (the cache's guarantee: docs/decisions/010).
+  const events: SessionEventBus | null = bus && cache
+    ? {
+        instanceId: bus.instanceId,
+        async publish(event) {
+          try {
+            return await bus.publish(event);
+          } catch (err) {
+            await pause(cache.maxAgeMs);
+            throw err;
+          }
+        },
+        subscribe: (listener) => bus.subscribe(listener),
+        onReconnect: (listener) => bus.onReconnect(listener),
+        healthy: () => bus.healthy(),
+        close: () => bus.close(),
+      }
+    : bus;
   const announce = async (event: Parameters<SessionEventBus['publish']>[0]) => {
     if (!events) return;
     await events.publish(event).catch((err: unknown) => options.onPublishError?.(err));
@@ -251,19 +277,34 @@ export async function createSessionManager(
       if (!parsed) return null;
       // Hash first, so an unknown id and a wrong secret cost the same.
       const secretHash = await sha256(parsed.secret);
+      const touch = validateOptions.touch !== false;
+      const cached = cache?.get(parsed.id);
+      if (cached) {
+        // The secret's hash never changes for an id: a mismatch here is a mismatch in the store.
+        if (!timingSafeEqualString(secretHash, cached.secretHash)) return null;
+        const at = now();
+        // Served from the cache only while no decision is due: expiry and sliding renewal are
+        // decided on a fresh store read (another instance may have moved them).
+        if (!isSessionExpired(cached, at) && (!touch || at - cached.lastSeenAt < touchMs)) return cached;
+      }
+      const ticket = cache?.ticket();
       const session = await store.get(parsed.id);
       if (!session || !timingSafeEqualString(secretHash, session.secretHash)) return null;
       const at = now();
       if (isSessionExpired(session, at)) {
         await store.delete(session.id);
+        cache?.forget(session.id);
         return null;
       }
       // Throttled sliding renewal: most requests write nothing.
-      if (validateOptions.touch !== false && at - session.lastSeenAt >= touchMs) {
+      if (touch && at - session.lastSeenAt >= touchMs) {
         const expiresAt = Math.min(at + idleMs, session.absoluteExpiresAt);
         await store.touch(session.id, at, expiresAt);
-        return { ...session, lastSeenAt: at, expiresAt };
+        const touched = { ...session, lastSeenAt: at, expiresAt };
+        if (ticket) cache?.remember(touched, ticket);
+        return touched;
       }
+      if (ticket) cache?.remember(session, ticket);
       return session;
     },
 
@@ -274,16 +315,19 @@ export async function createSessionManager(
     async replaceTokens(session, input) {
       const updated: SessionRecord = { ...session, ...(await identityFields(input)) };
       await store.update(updated);
+      cache?.forget(updated.id);
       return updated;
     },
 
     async revoke(id, revokeOptions = {}) {
       const session = events ? await store.get(id) : null;
       await store.delete(id);
+      cache?.forget(id);
       if (session) await announce({ type: 'session.ended', sub: session.user.sub, sessionIds: [id], reason: revokeOptions.reason ?? 'signed_out' });
     },
     async revokeUser(sub, revokeOptions = {}) {
       const count = await store.deleteByUser(sub);
+      cache?.forgetUser(sub);
       await announce({ type: 'user.sessions.ended', sub, reason: revokeOptions.reason ?? 'revoked_by_admin' });
       return count;
     },
@@ -324,6 +368,7 @@ export async function createSessionManager(
             const current = await store.get(id);
             if (!current) return false;
             await store.update({ ...current, user: { ...current.user, groups: [...identity.groups] }, roles: [...identity.roles], claims: { ...current.claims, [IDENTITY_CHECKED_AT]: now() } });
+            cache?.forget(id);
             return true;
           } finally {
             await release(id, reRoleHolder);
