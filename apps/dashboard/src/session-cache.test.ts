@@ -17,7 +17,7 @@ import pino from 'pino';
 import { createLocalBus } from '@gatehouse/auth';
 import { loadConfig } from '@gatehouse/auth/config';
 import { openRedisTransport } from '@gatehouse/auth/stores/redis-bus';
-import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '@gatehouse/auth/stores/test-backends';
+import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '@gatehouse/auth/testing/backends';
 import { startTcpProxy } from '@gatehouse/auth/testing/tcp-proxy';
 import { openStores, type GatehouseConfig } from './app-context.ts';
 import { assembleApp } from './assembly.ts';
