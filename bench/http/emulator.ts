@@ -6,7 +6,8 @@
  * `bench<i>@gatehouse.test` (the demo password) and returns their logins.
  */
 import * as oidc from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_PASSWORD, DEMO_USERS, signIn, startEmulator } from '../../packages/okta-emulator/src/index.ts';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_PASSWORD, DEMO_USERS, startEmulator } from '../../packages/okta-emulator/src/index.ts';
+import { signIn } from '../../packages/okta-emulator/src/testing/index.ts';
 import { serveCalls } from './child.ts';
 
 const emulator = await startEmulator();

@@ -8,7 +8,7 @@
  * single sign-on (as Okta does for a user with an Okta session) and the run spends its time in the
  * dashboard's callback, not in password hashing at the IdP.
  */
-import { CookieJar, completeSignIn } from '../../packages/okta-emulator/src/index.ts';
+import { CookieJar, completeSignIn } from '../../packages/okta-emulator/src/testing/index.ts';
 
 /** The configured public URL: the emulator's demo client redirects there; requests go to the real port. */
 export const APP_BASE_URL = 'http://localhost:3000';

@@ -12,7 +12,7 @@ import { loadConfig } from '@gatehouse/auth/config';
 import { startTcpProxy, type TcpProxy } from '@gatehouse/auth/testing/tcp-proxy';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from './server.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 
 const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

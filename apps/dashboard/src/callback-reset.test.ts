@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
 import { freePort, startTcpProxy, type TcpProxy } from '@gatehouse/auth/testing/tcp-proxy';
-import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn } from '@gatehouse/okta-emulator/testing';
 import { startDashboard, type RunningDashboard } from './server.ts';
 
 describe('a token request reset before it reached the IdP', () => {

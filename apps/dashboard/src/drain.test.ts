@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startTcpProxy, type TcpProxy } from '@gatehouse/auth/testing/tcp-proxy';
 import { SqliteAuditLog, SqliteSessionStore } from '@gatehouse/auth/stores/sqlite';
-import { completeSignIn, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { startDashboardProcess, type DashboardProcess } from './testing/process.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+
 
 const APP_BASE_URL = 'http://localhost:3999';
 const USERS = [DEMO_USERS.admin, DEMO_USERS.viewer, DEMO_USERS.norole];

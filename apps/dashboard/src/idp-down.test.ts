@@ -10,7 +10,7 @@ import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from './server.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 
 async function readiness(url: string): Promise<{ code: number; body: { status: string; checks: Record<string, string> } }> {
   const res = await fetch(`${url}/readyz`);

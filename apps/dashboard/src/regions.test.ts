@@ -12,7 +12,7 @@ import { openStores } from '@gatehouse/auth/stores/factory';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
 import { freePort, holdReplay, startPostgres, type TestPostgres } from '../../../scripts/test-servers.ts';
 import { startDashboard, type RunningDashboard } from './server.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 
 const APP_BASE_URL = 'http://localhost:3000';
 const SAME_ORIGIN = { Origin: APP_BASE_URL, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/x-www-form-urlencoded' };

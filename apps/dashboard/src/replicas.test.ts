@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ROLES } from '@gatehouse/auth';
 import { loadConfig } from '@gatehouse/auth/config';
-import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator } from '@gatehouse/okta-emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { startDashboard } from './server.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+
 
 const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const APP_BASE_URL = 'http://localhost:3000';

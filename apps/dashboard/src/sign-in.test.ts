@@ -2,9 +2,10 @@
 // browser: deep link → /auth/login → hosted sign-in → /auth/callback → back on the deep link.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { completeSignIn, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { createHarness, SAME_ORIGIN, type Harness } from './testing/harness.ts';
-import { signInThroughApp } from './testing/sign-in.ts';
+
 
 describe('sign-in lifecycle (app + emulator)', () => {
   let h: Harness;

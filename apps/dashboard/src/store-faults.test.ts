@@ -7,9 +7,10 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '@gatehouse/auth/config';
 import { startTcpProxy, type TcpProxy } from '@gatehouse/auth/testing/tcp-proxy';
-import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { startDashboard, type RunningDashboard } from './server.ts';
-import { fetchFrom, signInThroughApp } from './testing/sign-in.ts';
+
 
 const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const APP_BASE_URL = 'http://localhost:3000';

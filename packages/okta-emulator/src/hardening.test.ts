@@ -8,8 +8,8 @@ import { DEMO_API_TOKEN, DEMO_USERS } from './directory/demo.ts';
 import { LOCKOUT_THRESHOLD } from './directory/directory.ts';
 import { verifyEventHookEndpoint } from './hooks/verify.ts';
 import { startEmulator, type Emulator } from './server.ts';
-import { send } from './test-support.ts';
-import { signIn, SignInError } from './testing.ts';
+import { send } from './testing/support.ts';
+import { signIn, SignInError } from './testing/index.ts';
 
 const { viewer, norole } = DEMO_USERS;
 const api = { authorization: `SSWS ${DEMO_API_TOKEN}`, accept: 'application/json' };

@@ -16,8 +16,8 @@ import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO
 import { keyFilePath, type KeyFile } from './keys.ts';
 import { DEFAULT_AS_PATH } from './provider/default-as.ts';
 import { startEmulator, type Emulator } from './server.ts';
-import { authorizeUrl, demoClient, demoSeed, redeem, runAll, send, sendRaw, type Answer, type Probe } from './test-support.ts';
-import { CookieJar, signIn } from './testing.ts';
+import { authorizeUrl, demoClient, demoSeed, redeem, runAll, send, sendRaw, type Answer, type Probe } from './testing/support.ts';
+import { CookieJar, signIn } from './testing/index.ts';
 
 const AS = DEFAULT_AS_PATH;
 const b64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');

@@ -32,14 +32,3 @@ export { ACR, ACR_VALUES } from './provider/acr.ts';
 export { DEFAULT_AS_PATH, DEFAULT_AS_SCOPES } from './provider/default-as.ts';
 export { MANAGEMENT_SCOPES, type OrgAccessToken } from './provider/org-as.ts';
 export { currentTotp } from './signin/totp.ts';
-export {
-  completeSignIn,
-  CookieJar,
-  signIn,
-  SignInError,
-  type CompleteSignInOptions,
-  type CompletedSignIn,
-  type SignInOptions,
-  type SignInResult,
-  type SignInErrorCode,
-} from './testing.ts';

@@ -7,8 +7,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS } from './directory/demo.ts';
 import { startEmulator, type Emulator } from './server.ts';
-import { demoClient, demoSeed, jwtClaims, redeem } from './test-support.ts';
-import { signIn } from './testing.ts';
+import { demoClient, demoSeed, jwtClaims, redeem } from './testing/support.ts';
+import { signIn } from './testing/index.ts';
 
 const { admin } = DEMO_USERS;
 const SERVICE_APP = '0oaserviceapp0000001';

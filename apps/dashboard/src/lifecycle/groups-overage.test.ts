@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEMO_USERS, type DirectorySeed } from '@gatehouse/okta-emulator';
 import { createHarness, type HarnessOptions } from '../testing/harness.ts';
-import { signInThroughApp, type AppGet } from '../testing/sign-in.ts';
+import { signInThroughApp, type AppGet } from '@gatehouse/okta-emulator/testing';
 
 // 205 groups whose ids sort before `viewer`'s: the claim (first 100 by id) and the first page of
 // the Management API (200) both leave `viewer` out.

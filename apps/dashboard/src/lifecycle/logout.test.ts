@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, type Emulator } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../testing/harness.ts';
-import { fetchFrom, signInThroughApp } from '../testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { management, serveOnPort } from './support.ts';
 
 describe('Universal Logout and back-channel logout from the emulator', () => {

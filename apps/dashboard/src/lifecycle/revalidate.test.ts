@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_GROUP_IDS, DEMO_USERS } from '@gatehouse/okta-emulator';
 import { createHarness, type Harness } from '../testing/harness.ts';
-import { fetchFrom, signInThroughApp } from '../testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { management, serveOnPort, sessionFor } from './support.ts';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -21,7 +21,7 @@ import {
   type Emulator,
 } from '@gatehouse/okta-emulator';
 import { startDashboard, type RunningDashboard } from '../server.ts';
-import { fetchFrom, signInThroughApp } from '../testing/sign-in.ts';
+import { fetchFrom, signInThroughApp } from '@gatehouse/okta-emulator/testing';
 import { DirectoryError, OktaDirectory } from './directory.ts';
 
 const MANAGER_APP = '0oagatehousesvcmanage';

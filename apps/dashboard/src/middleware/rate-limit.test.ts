@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
-import { CookieJar, completeSignIn, DEMO_USERS } from '@gatehouse/okta-emulator';
+import { DEMO_USERS } from '@gatehouse/okta-emulator';
+import { CookieJar, completeSignIn } from '@gatehouse/okta-emulator/testing';
 import { createHarness, type Harness } from '../testing/harness.ts';
 import pino from 'pino';
 import { Writable } from 'node:stream';

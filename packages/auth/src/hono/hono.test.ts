@@ -11,7 +11,7 @@ import type { Auth } from '../auth.ts';
 import type { MemoryAuditLog } from '../stores/memory.ts';
 import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider, type TokenPlan } from '../testing/fake-provider.ts';
-import { CookieJar } from '../testing/flow.ts';
+import { CookieJar } from '@gatehouse/okta-emulator/testing';
 import { AccessDeniedError, authRoutes, gatehouse, requirePermission, requireRecentAuth, requireRole, requireSession, type AuthEnv } from './index.ts';
 
 let fake: FakeProvider;
@@ -62,12 +62,12 @@ async function signIn(groups: string[] | undefined, plan: TokenPlan = {}): Promi
   const jar = new CookieJar();
   const login = await app.request('http://localhost:3000/auth/login?returnTo=%2Fdashboards');
   assert.equal(login.status, 302);
-  jar.apply(login);
+  jar.store(login);
   fake.plan(plan);
   const callback = new URL(fake.authorize(login.headers.get('location')!, { groups }));
   const done = await app.request(`http://localhost:3000${callback.pathname}${callback.search}`, { headers: { cookie: jar.header() } });
   assert.equal(done.status, 302, await done.clone().text());
-  jar.apply(done);
+  jar.store(done);
   return jar;
 }
 
@@ -206,7 +206,7 @@ describe('Hono adapter', () => {
     const response = await app.request('http://localhost:3000/auth/logout', { method: 'POST', headers: { cookie: jar.header(), origin: 'http://localhost:3000' } });
     assert.equal(response.status, 303);
     assert.ok(response.headers.get('location')!.startsWith(`${fake.issuer}/logout?`));
-    jar.apply(response);
+    jar.store(response);
     assert.equal((await get('/api/me', jar)).status, 401);
   });
 

@@ -12,12 +12,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, CookieJar } from '@gatehouse/okta-emulator/testing';
 import { Hono } from 'hono';
 import { createAuth, type Auth } from '../auth.ts';
 import { parseConfig } from '../config/index.ts';
 import { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
-import { CookieJar } from '../testing/flow.ts';
+
 import type { AuditEvent } from '../types.ts';
 import { authRoutes, gatehouse, requireSession, type AuthEnv } from './index.ts';
 
@@ -98,7 +99,7 @@ function call(path: string, init: { method?: string; jar?: CookieJar; headers?: 
 async function startLogin(jar = new CookieJar()): Promise<{ jar: CookieJar; state: string; authorizationUrl: URL }> {
   const response = await call('/auth/login?returnTo=%2Fdashboards', { jar });
   assert.equal(response.status, 302, await response.clone().text());
-  jar.apply(response);
+  jar.store(response);
   const authorizationUrl = new URL(response.headers.get('location') ?? '');
   logSecrets.set(`binding cookie ${logSecrets.size}`, jar.get('gatehouse_tx') ?? 'missing');
   return { jar, state: authorizationUrl.searchParams.get('state') ?? '', authorizationUrl };
@@ -231,7 +232,7 @@ describe('hostile input through the Hono adapter', () => {
     const { jar, params } = await realCallback();
     const ok = await probe('callback intact', () => call(`/auth/callback?${params.toString()}`, { jar }), false);
     assert.equal(ok.status, 302);
-    jar.apply(ok);
+    jar.store(ok);
     logSecrets.set('session cookie', jar.get('gatehouse') ?? 'missing');
     // The id half is the session's public id (audit events name it); the secret half is the credential.
     logSecrets.set('session cookie secret half', jar.get('gatehouse')?.split('.')[1] ?? 'missing');
@@ -263,7 +264,7 @@ describe('hostile input through the Hono adapter', () => {
   test('/auth/logout: odd methods and foreign origins are refused and audited; the session survives them', async () => {
     const { jar, params } = await realCallback();
     const signedIn = await call(`/auth/callback?${params.toString()}`, { jar });
-    jar.apply(signedIn);
+    jar.store(signedIn);
     logSecrets.set('logout session cookie', jar.get('gatehouse') ?? 'missing');
     logSecrets.set('logout session cookie secret half', jar.get('gatehouse')?.split('.')[1] ?? 'missing');
     const [record] = await store.list();

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider } from '../testing/fake-provider.ts';
-import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { appRequest, beginLogin, finishLogin } from '../testing/flow.ts';
+import { CookieJar } from '@gatehouse/okta-emulator/testing';
 
 let fake: FakeProvider;
 before(async () => {

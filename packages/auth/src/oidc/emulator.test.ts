@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GROUP_IDS, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, CookieJar } from '@gatehouse/okta-emulator/testing';
 import type { Auth } from '../auth.ts';
 import { AuthError } from '../errors.ts';
 import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
 import { LONG_SESSIONS, testAuth, testConfig, tokenCountingFetch } from '../testing/auth.ts';
-import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { appRequest, beginLogin, finishLogin } from '../testing/flow.ts';
 
 let emulator: Emulator;
 let dataDir: string;

@@ -8,7 +8,8 @@ import type { Auth } from '../auth.ts';
 import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
 import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider, type TokenPlan } from '../testing/fake-provider.ts';
-import { beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { beginLogin, finishLogin } from '../testing/flow.ts';
+import { CookieJar } from '@gatehouse/okta-emulator/testing';
 
 let fake: FakeProvider;
 before(async () => {

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { MemorySessionStore } from '../stores/memory.ts';
 import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider } from '../testing/fake-provider.ts';
-import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { appRequest, beginLogin, finishLogin } from '../testing/flow.ts';
+import { CookieJar } from '@gatehouse/okta-emulator/testing';
 
 let fake: FakeProvider;
 before(async () => {

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { completeSignIn, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USERS, startEmulator, type Emulator } from '@gatehouse/okta-emulator';
+import { completeSignIn, CookieJar } from '@gatehouse/okta-emulator/testing';
 import { createAuth, type Auth } from '../auth.ts';
 import { MemoryAuditLog } from '../stores/memory.ts';
 import { PostgresSessionStore } from '../stores/postgres.ts';
@@ -19,7 +20,7 @@ import { RedisSessionStore } from '../stores/redis.ts';
 import { SqliteSessionStore } from '../stores/sqlite.ts';
 import { deleteTestKeys, dropTestSchemas, postgresUrl, redisUrl, requirePostgres, requireRedis, testKeyPrefix, testSchema } from '../testing/backends.ts';
 import { LONG_SESSIONS, testConfig, tokenCountingFetch } from '../testing/auth.ts';
-import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { appRequest, beginLogin, finishLogin } from '../testing/flow.ts';
 import type { AuthStore, SessionRecord } from '../types.ts';
 import { REFRESH_LEASE_TTL_MS } from './refresh.ts';
 

@@ -9,7 +9,8 @@ import type { Auth } from '../auth.ts';
 import type { MemoryAuditLog, MemorySessionStore } from '../stores/memory.ts';
 import { FAKE_CLIENT, testAuth, testConfig } from '../testing/auth.ts';
 import { startFakeProvider, type FakeProvider } from '../testing/fake-provider.ts';
-import { appRequest, beginLogin, CookieJar, finishLogin } from '../testing/flow.ts';
+import { appRequest, beginLogin, finishLogin } from '../testing/flow.ts';
+import { CookieJar } from '@gatehouse/okta-emulator/testing';
 import type { SessionRecord } from '../types.ts';
 
 let fake: FakeProvider;

@@ -1,41 +1,10 @@
 /**
- * Test helpers for driving the auth core over Web `Request`/`Response` without a browser: a
- * minimal cookie jar, and starting a login the way a browser would.
+ * Test helpers for driving the auth core over Web `Request`/`Response` without a browser:
+ * starting and finishing a login the way a browser would, with the test kit's one cookie jar
+ * (`@gatehouse/okta-emulator/testing`).
  */
-import { parseSetCookie } from 'cookie';
+import type { CookieJar } from '@gatehouse/okta-emulator/testing';
 import type { Auth } from '../auth.ts';
-
-/** A tiny cookie jar: applies `Set-Cookie` headers and renders a `Cookie` header. */
-export class CookieJar {
-  readonly #cookies = new Map<string, string>();
-
-  /** Applies every Set-Cookie of `response` (Max-Age=0 deletes). */
-  apply(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      // Values kept as sent (no percent-decoding), so the Cookie header sends them back unchanged.
-      const { name, value, maxAge } = parseSetCookie(line, { decode: (raw) => raw });
-      if (maxAge === 0 || !value) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-
-  get(name: string): string | undefined {
-    return this.#cookies.get(name);
-  }
-
-  set(name: string, value: string): void {
-    this.#cookies.set(name, value);
-  }
-
-  delete(name: string): void {
-    this.#cookies.delete(name);
-  }
-
-  /** The `Cookie` request header value ('' when empty). */
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 /** A request to the app at `path` carrying the jar's cookies. */
 export function appRequest(auth: Auth, path: string, jar: CookieJar, init: RequestInit = {}): Request {
@@ -49,7 +18,7 @@ export function appRequest(auth: Auth, path: string, jar: CookieJar, init: Reque
 export async function beginLogin(auth: Auth, jar: CookieJar, path = '/auth/login?returnTo=%2Fdashboards'): Promise<string> {
   const response = await auth.login(appRequest(auth, path, jar));
   if (response.status !== 302) throw new Error(`login answered ${response.status}: ${await response.text()}`);
-  jar.apply(response);
+  jar.store(response);
   return response.headers.get('location')!;
 }
 
@@ -57,6 +26,6 @@ export async function beginLogin(auth: Auth, jar: CookieJar, path = '/auth/login
 export async function finishLogin(auth: Auth, jar: CookieJar, callbackUrl: string): Promise<Response> {
   const url = new URL(callbackUrl);
   const response = await auth.callback(appRequest(auth, `${url.pathname}${url.search}`, jar));
-  jar.apply(response);
+  jar.store(response);
   return response;
 }

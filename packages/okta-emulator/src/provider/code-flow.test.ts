@@ -4,8 +4,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_USERS } from '../directory/demo.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { authorizeUrl, demoClient, demoSeed, jwtClaims, redeem } from '../test-support.ts';
-import { completeSignIn, signIn } from '../testing.ts';
+import { authorizeUrl, demoClient, demoSeed, jwtClaims, redeem } from '../testing/support.ts';
+import { completeSignIn, signIn } from '../testing/index.ts';
 
 const { admin, viewer } = DEMO_USERS;
 

@@ -4,8 +4,8 @@ import * as client from 'openid-client';
 import { DEMO_USERS } from '../directory/demo.ts';
 import type { DirectoryEvent } from '../directory/types.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { demoClient, redeem } from '../test-support.ts';
-import { signIn, type CookieJar } from '../testing.ts';
+import { demoClient, redeem } from '../testing/support.ts';
+import { signIn, type CookieJar } from '../testing/index.ts';
 
 const { viewer } = DEMO_USERS;
 

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_USERS } from '../directory/demo.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { demoClient, demoSeed, redeem } from '../test-support.ts';
-import { signIn } from '../testing.ts';
+import { demoClient, demoSeed, redeem } from '../testing/support.ts';
+import { signIn } from '../testing/index.ts';
 
 const { viewer } = DEMO_USERS;
 const OTHER_CLIENT_ID = '0oa2otherwebapp00000';

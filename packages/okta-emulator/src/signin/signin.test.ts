@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type * as client from 'openid-client';
 import { DEMO_USERS } from '../directory/demo.ts';
 import { startEmulator, type Emulator } from '../server.ts';
-import { authorizeUrl, demoClient, demoSeed, redeem } from '../test-support.ts';
-import { CookieJar, signIn, SignInError } from '../testing.ts';
+import { authorizeUrl, demoClient, demoSeed, redeem } from '../testing/support.ts';
+import { CookieJar, signIn, SignInError } from '../testing/index.ts';
 import { currentTotp } from './totp.ts';
 
 const { admin, viewer, norole } = DEMO_USERS;

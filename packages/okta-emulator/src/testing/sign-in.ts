@@ -1,53 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DEMO_CLIENT_ID } from './directory/demo.ts';
-import type { Emulator } from './server.ts';
-import { currentTotp } from './signin/totp.ts';
+import { DEMO_CLIENT_ID } from '../directory/demo.ts';
+import type { Emulator } from '../server.ts';
+import { currentTotp } from '../signin/totp.ts';
+import { CookieJar } from './cookie-jar.ts';
 
 /**
  * Browserless sign-in against a running emulator, for tests: follows the authorization request
  * through the hosted sign-in pages with `fetch`, keeping the emulator's cookies like a browser.
  */
-
-/** The emulator's cookies, as a browser would keep them for its origin (paths ignored). */
-export class CookieJar {
-  readonly #cookies = new Map<string, string>();
-
-  /** Takes the `Set-Cookie` headers of a response. */
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const at = pair.indexOf('=');
-      if (at <= 0) continue;
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      const expired = attributes.some((attribute) => {
-        const [key = '', val = ''] = attribute.trim().split('=');
-        if (key.toLowerCase() === 'max-age') return Number(val) <= 0;
-        if (key.toLowerCase() === 'expires') return Date.parse(val) <= Date.now();
-        return false;
-      });
-      if (expired || value === '') this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-
-  /** The `Cookie` request header value. */
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  /** An independent copy (e.g. to replay old cookies after a logout). */
-  clone(): CookieJar {
-    const copy = new CookieJar();
-    for (const [name, value] of this.#cookies) copy.#cookies.set(name, value);
-    return copy;
-  }
-
-  /** Whether a cookie is held (e.g. the sign-in session `okta_emu_sid`). */
-  has(name: string): boolean {
-    return this.#cookies.has(name);
-  }
-}
 
 /**
  * Why a browserless sign-in stopped: the emulator refused it on a page, the authorization

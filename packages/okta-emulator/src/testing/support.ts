@@ -1,16 +1,16 @@
 /**
- * Shared set-up for this package's tests (not part of the public API): an `openid-client`
+ * Shared set-up for this package's own tests (not exported by `@gatehouse/okta-emulator/testing`): an `openid-client`
  * configuration for the emulator, seeds derived from the demo seed, and raw HTTP helpers for
  * hostile-input tables (`send`, `sendRaw`, `runAll`).
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './directory/demo.ts';
-import { loadSeed } from './directory/seed.ts';
-import type { DirectorySeed } from './directory/types.ts';
-import type { Emulator } from './server.ts';
-import type { SignInResult } from './testing.ts';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../directory/demo.ts';
+import { loadSeed } from '../directory/seed.ts';
+import type { DirectorySeed } from '../directory/types.ts';
+import type { Emulator } from '../server.ts';
+import type { SignInResult } from './sign-in.ts';
 
 /** The demo web client at the emulator's default authorization server (plain HTTP: loopback only). */
 export async function demoClient(emulator: Emulator): Promise<client.Configuration> {

@@ -4,7 +4,7 @@
  * Works against `app.request()` or a listening server alike: the caller says how to send a request.
  */
 import assert from 'node:assert/strict';
-import { completeSignIn, type CompletedSignIn } from '@gatehouse/okta-emulator';
+import { completeSignIn, type CompletedSignIn } from './sign-in.ts';
 
 /** Sends a GET for an app path (with its query) and the given `Cookie` header, without following redirects. */
 export type AppGet = (path: string, cookie: string) => Promise<Response>;
