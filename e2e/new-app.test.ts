@@ -57,6 +57,8 @@ describe('npm run new-app', () => {
     for (const name of ['dashboard', 'admin', 'api', 'auth', 'static', 'app-kit', 'template']) assert.match(refusal(name, root), /reserved/, name);
     mkdirSync(path.join(root, 'apps', 'taken'));
     assert.match(refusal('taken', root), /apps\/taken already exists/);
+    // Not a folder of apps/, but its package name is the project's app contract.
+    assert.match(refusal('kit', root), /A workspace is already named @gatehouse\/app-kit/);
   });
 
   test('writes apps/<name> from the template and adds it to the workspaces; a second run refuses', () => {
@@ -91,12 +93,14 @@ describe('npm run new-app', () => {
 
   // Type-checking it here would cost ~20 s of the suite's budget; the project's own type check
   // covers the template's code through apps/access-review, which started as its output.
-  test("the generated app's own app.request() tests pass as generated", () => {
+  test("the generated app's own tests pass as generated: app.request() and the browser test in Chromium", () => {
     // Without NODE_TEST_CONTEXT, or the child's runner takes itself for a nested run and skips the file.
     const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'apps/access-desk/src/app.test.ts'], { cwd: root, encoding: 'utf8', env });
+    // One file after the other: the browser test's Chromium and server need the machine's cores.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', 'apps/access-desk/src/app.test.ts', 'apps/access-desk/src/browser.test.ts'], { cwd: root, encoding: 'utf8', env });
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /pass [1-9]/, run.stdout + run.stderr);
+    assert.match(run.stdout, /Access Desk in the browser/, 'the browser test ran');
+    assert.match(run.stdout, /# pass [2-9]|ℹ pass [2-9]/, run.stdout + run.stderr);
     assert.match(run.stdout, /fail 0/);
   });
 });
