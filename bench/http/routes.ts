@@ -13,7 +13,7 @@ import { ratio, type Row } from '../report.ts';
 import { Child } from './child.ts';
 import type { LoadGenerator } from './load.ts';
 import { browser, signInOnce } from './sign-ins.ts';
-import { measure, rowOf, startEmulatorProcess, startServer } from './stack.ts';
+import { measure, perCpuNote, rowOf, startEmulatorProcess, startServer } from './stack.ts';
 
 interface Route {
   figure: string;
@@ -51,7 +51,7 @@ export async function benchRoutes(load: LoadGenerator): Promise<Row[]> {
       const bearer = await emulator.child.call<string>('accessToken', 'viewer');
 
       const healthz = await measure(load, server.child, { url: `${server.target.url}/healthz` });
-      rows.push(rowOf('GET /healthz', healthz, versus(ratio(healthz.rps, hello.rps), 0.8, 'reference')));
+      rows.push(rowOf('GET /healthz', healthz, { ...versus(ratio(healthz.rps, hello.rps), 0.8, 'reference'), note: perCpuNote(healthz, hello) }));
 
       const routes: Route[] = [
         { figure: 'GET /api/me (session cookie)', path: '/api/me', headers: { cookie: viewerCookie }, target: 0.6 },
@@ -64,7 +64,7 @@ export async function benchRoutes(load: LoadGenerator): Promise<Row[]> {
       for (const route of routes) {
         const result = await measure(load, server.child, { url: `${server.target.url}${route.path}`, headers: route.headers });
         if (route === routes[0]) me = result;
-        rows.push(rowOf(route.figure, result, versus(ratio(result.rps, healthz.rps), route.target, '/healthz')));
+        rows.push(rowOf(route.figure, result, { ...versus(ratio(result.rps, healthz.rps), route.target, '/healthz'), note: perCpuNote(result, healthz) }));
       }
       if (me) rows.push({ figure: 'GET /api/me (session cookie) p99 / p50', p50: me.p50, p99: me.p99, load: me.load, ...versus(me.p99 / me.p50, 2, 'its p50', true) });
     } finally {

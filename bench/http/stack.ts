@@ -95,6 +95,11 @@ export async function measure(load: LoadGenerator, server: Child, job: Omit<Load
   };
 }
 
+/** How `value` compares with `reference` per server CPU-second: the same ratio with the machine's other work taken out. */
+export function perCpuNote(value: { perCpuSecond?: number }, reference: { perCpuSecond?: number }): string {
+  return `per server CPU-second ${((value.perCpuSecond ?? Number.NaN) / (reference.perCpuSecond ?? Number.NaN)).toFixed(2)}×`;
+}
+
 /** The table row of a load, flagging responses other than `expected`. */
 export function rowOf(figure: string, result: Awaited<ReturnType<typeof measure>>, extra: Partial<Row> = {}, expected = '200'): Row {
   const unexpected = Object.keys(result.statuses).some((status) => status !== expected && status !== '2xx/3xx');

@@ -11,7 +11,7 @@ import { startPostgres, type TestServer } from '../../scripts/test-servers.ts';
 import { ratio, type Row } from '../report.ts';
 import type { LoadGenerator } from './load.ts';
 import { createWorkingSet, fillPostgres, fillSqlite, type Fill } from './sessions-bulk.ts';
-import { CONNECTIONS, measure, rowOf, startEmulatorProcess, startServer, WARMUP_SECONDS } from './stack.ts';
+import { CONNECTIONS, measure, perCpuNote, rowOf, startEmulatorProcess, startServer, WARMUP_SECONDS } from './stack.ts';
 
 const WORKING_SET = 1_000;
 const LARGE = Number(process.env.BENCH_STORE_SESSIONS ?? 1_000_000);
@@ -47,7 +47,7 @@ async function one(load: LoadGenerator, issuer: string, backend: Backend): Promi
         measure: `${r.toFixed(2)}×`,
         target: `${(1 - TOLERANCE).toFixed(2)}–${(1 + TOLERANCE).toFixed(2)}× ${count(WORKING_SET)}`,
         met: Math.abs(r - 1) <= TOLERANCE,
-        note: `${filled.rows.toLocaleString('en')} rows added in bulk in ${filled.seconds.toFixed(1)} s; requests rotate over ${count(WORKING_SET)} real sessions`,
+        note: `${perCpuNote(large, small)}; ${filled.rows.toLocaleString('en')} rows added in bulk in ${filled.seconds.toFixed(1)} s; requests rotate over ${count(WORKING_SET)} real sessions`,
       }),
     ];
   } finally {
