@@ -13,7 +13,7 @@ import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import pg from 'pg';
 import { openStores } from '@gatehouse/auth/stores/factory';
 import { postgresUrl, redisUrl, requirePostgres } from '@gatehouse/auth/testing/backends';
-import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
+import { DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EVENT_HOOK_EVENT_TYPES, loadSeed, startEmulator, type DirectorySeed, type Emulator } from '@gatehouse/okta-emulator';
 import { HOOK_EVENTS } from './checks/deployment.ts';
 import { formatReport } from './format.ts';
 import { CHECKS } from './run.ts';
@@ -93,6 +93,10 @@ describe('a correct set-up', () => {
     assert.equal(text.split('\n').filter((line) => /^(ok|warning|PROBLEM|skipped) /.test(line)).length, CHECKS.length);
     assert.match(text, /No problems\./);
     assertNoSecrets(text);
+  });
+
+  test("npm start's own Event Hook passes: the emulator takes a subscription to every event the receiver handles (the doctor flagged the demo's hook)", () => {
+    assert.deepEqual(HOOK_EVENTS.filter((type) => !EVENT_HOOK_EVENT_TYPES.includes(type)), []);
   });
 
   test('a service app with every read scope passes the Management API checks', async () => {

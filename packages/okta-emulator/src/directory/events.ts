@@ -34,8 +34,17 @@ export const DIRECTORY_EVENT_MESSAGES = {
   'user.account.update_password': 'User update password for Okta',
 } as const;
 
-/** Event types a hook may subscribe to here: the ones the emulator emits. */
-export const EVENT_HOOK_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(DIRECTORY_EVENT_MESSAGES));
+/**
+ * Event types Okta lets an Event Hook subscribe to that the emulator never emits (it has no API to
+ * unassign an app or reset a factor). A hook subscribed to them registers as it would at a real
+ * org, so a receiver's set-up (and `npm run doctor`'s check of it) is the same against both;
+ * nothing is ever delivered for them here.
+ * @see https://developer.okta.com/docs/reference/api/event-types/?q=event-hook-eligible
+ */
+const SUBSCRIBABLE_NOT_EMITTED = ['application.user_membership.add', 'application.user_membership.remove', 'user.mfa.factor.activate', 'user.mfa.factor.deactivate'];
+
+/** Event types a hook may subscribe to here: the ones the emulator emits, and the Okta-eligible ones above. */
+export const EVENT_HOOK_EVENT_TYPES: readonly string[] = Object.freeze([...Object.keys(DIRECTORY_EVENT_MESSAGES), ...SUBSCRIBABLE_NOT_EMITTED]);
 
 /** An event type the directory knows a display message for. */
 export type DirectoryEventType = keyof typeof DIRECTORY_EVENT_MESSAGES;

@@ -283,7 +283,7 @@ describe('Event Hooks', () => {
     assert.deepEqual(gone, [404, 'E0000007']);
   });
 
-  test('refuses hooks it could not honour, in Okta’s error shape', async () => {
+  test('refuses hooks for event types Okta does not offer hooks for, in Okta’s error shape', async () => {
     const post = (body: unknown) =>
       fetch(`${emulator.url}/api/v1/eventHooks`, {
         method: 'POST',
@@ -291,12 +291,23 @@ describe('Event Hooks', () => {
         body: JSON.stringify(body),
       });
     const target = await receiver();
-    const unknownEvent = await post(hookBody('x', target, ['user.mfa.factor.deactivate']));
+    const unknownEvent = await post(hookBody('x', target, ['user.lifecycle.reticulate_splines']));
     assert.equal(unknownEvent.status, 400);
     assert.equal(((await unknownEvent.json()) as { errorCode: string }).errorCode, 'E0000001');
     const plainHttp = await post({ ...hookBody('y', target, ['user.lifecycle.create']), channel: { type: 'HTTP', version: '1.0.0', config: { uri: 'http://example.com/hook' } } });
     assert.equal(plainHttp.status, 400);
     const body = (await plainHttp.json()) as { errorCauses: Array<{ errorSummary: string }> };
     assert.match(body.errorCauses[0]?.errorSummary ?? '', /HTTPS/);
+  });
+
+  test('a hook subscribed to Okta-eligible events the emulator never emits registers, as at a real org (npm run doctor flagged npm start\'s own hook without them)', async () => {
+    const target = await receiver();
+    const response = await fetch(`${emulator.url}/api/v1/eventHooks`, {
+      method: 'POST',
+      headers: { authorization: `SSWS ${DEMO_API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(hookBody('eligible', target, ['application.user_membership.remove', 'user.mfa.factor.deactivate', 'user.lifecycle.deactivate'])),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(((await response.json()) as { events: { items: string[] } }).events.items, ['application.user_membership.remove', 'user.mfa.factor.deactivate', 'user.lifecycle.deactivate']);
   });
 });

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
-import { DIRECTORY_EVENT_MESSAGES } from '../directory/events.ts';
+import { EVENT_HOOK_EVENT_TYPES } from '../directory/events.ts';
 import type { CreateEventHookInput } from '../directory/event-hook-registry.ts';
 import type { EventHook } from '../directory/types.ts';
 import { HEADER_VALUE } from '../hooks/request.ts';
@@ -11,7 +11,7 @@ import { readJson } from './body.ts';
 import { notFound, OktaApiError } from './errors.ts';
 import { oktaEventHook } from './serialize.ts';
 
-const ELIGIBLE_EVENTS = new Set(Object.keys(DIRECTORY_EVENT_MESSAGES));
+const ELIGIBLE_EVENTS = new Set(EVENT_HOOK_EVENT_TYPES);
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const hookUri = z.url().refine((value) => {
