@@ -1,18 +1,13 @@
-import type { JSONWebKeySet } from 'jose';
-import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { serverScopes, withPolicyGrants } from '../directory/access-policies.ts';
-import type { Directory } from '../directory/directory.ts';
-import type { OidcApp } from '../directory/types.ts';
 import { MessagePage, renderPage } from '../signin/views.tsx';
+import { createOktaProvider, oktaTokenClaims, type ProviderSetup } from './base.ts';
 import { recordIssuedToken, jwtAccessTokenHooks, type IssuedToken } from './access-tokens.ts';
 import { ACR_VALUES, requestsMfa } from './acr.ts';
 import { accountFinder, groupsClaimFor, scopeClaims } from './claims.ts';
 import { clientMetadata, userFacingApps } from './clients.ts';
-import { notFoundBody } from './errors.ts';
 import { finishLogout, refuseLogoutWithoutHint } from './logout.ts';
-import type { OidcStore } from './sqlite-adapter.ts';
 import { jwtAccessTokensAtIntrospection } from './structured-tokens.ts';
-import { ownTokensOnlyFeatures } from './token-ownership.ts';
 import { refuseUnknownScopes } from './unknown-scopes.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -25,21 +20,6 @@ export const DEFAULT_AS_SCOPES = ['openid', 'profile', 'email', 'address', 'phon
 
 /** Cookie names of the hosted sign-in session (distinct from any app on the same host). */
 export const COOKIE_NAMES = { session: 'okta_emu_sid', interaction: 'okta_emu_interaction', resume: 'okta_emu_resume' };
-
-/** What both authorization servers are built from. */
-export interface ProviderSetup {
-  directory: Directory;
-  store: OidcStore;
-  /** Org URL, e.g. `http://localhost:9000`. */
-  orgUrl: string;
-  /** The directory's OIDC apps, with any redirect URIs added at run time (see Emulator.addRedirectUris). */
-  apps: () => OidcApp[];
-  /** Private signing JWKS, newest key first. */
-  jwks: { keys: Array<Record<string, unknown>> };
-  /** Public JWKS, for resolving presented JWT access tokens. */
-  publicJwks: () => JSONWebKeySet;
-  cookieKeys: string[];
-}
 
 // Cookie settings: httpOnly and SameSite=Lax keep them from scripts and cross-site posts;
 // signed with the persisted cookie keys so a restart keeps sessions.
@@ -84,7 +64,20 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     isUserinfoRequest: () => Provider.ctx?.oidc?.route === 'userinfo',
   });
 
-  const provider = new Provider(issuer, {
+  const provider = createOktaProvider(setup, {
+    issuer,
+    routePrefix: '/v1',
+    resource: { audience, scope: () => serverScopes(settings).join(' '), accessTokenTTL: () => settings.accessTokenLifetimeSeconds, useGrantedResource: true },
+    cookies: { names: COOKIE_NAMES, options: COOKIE_OPTIONS },
+    notFoundPath: (path) => `${DEFAULT_AS_PATH}${path}`,
+    customizeJwt: (token, jwt) => {
+      // Okta's access tokens: header `kid` and `alg` only (no RFC 9068 `typ: at+jwt`, so a
+      // client that insists on it fails here as it would against Okta); `sub` is the login.
+      jwt.header = { ...jwt.header, typ: undefined };
+      const user = typeof token['accountId'] === 'string' ? directory.getUser(token['accountId']) : null;
+      if (user) jwt.payload['sub'] = user.profile.login;
+    },
+  }, {
     adapter: store.adapterFactory('default', {
       AccessToken: accessTokenHooks,
       RefreshToken: {
@@ -102,42 +95,15 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     }),
     clients: userFacingApps(setup.apps()).map((app) => clientMetadata(withPolicyGrants(app, settings))),
     findAccount: accountFinder(directory, directory.orgId, groupsClaim),
-    jwks: setup.jwks,
     claims: { sid: null, ...scopeClaims(settings) },
     scopes: serverScopes(settings),
     // Okta puts profile claims in the ID token of the code flow too.
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
-    responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
     // Okta's *Require PKCE as additional verification*, on unless the app turned it off.
     pkce: { required: (_ctx: unknown, client: { clientId: string }) => directory.getApp(client.clientId)?.pkceRequired !== false },
-    cookies: {
-      keys: setup.cookieKeys,
-      names: COOKIE_NAMES,
-      long: COOKIE_OPTIONS,
-      short: COOKIE_OPTIONS,
-    },
-    routes: {
-      authorization: '/v1/authorize',
-      token: '/v1/token',
-      jwks: '/v1/keys',
-      userinfo: '/v1/userinfo',
-      end_session: '/v1/logout',
-      revocation: '/v1/revoke',
-      introspection: '/v1/introspect',
-      pushed_authorization_request: '/v1/par',
-      device_authorization: '/v1/device/authorize',
-      code_verification: '/v1/device',
-      backchannel_authentication: '/v1/bc/authorize',
-      registration: '/v1/clients',
-      challenge: '/v1/challenge',
-      credential: '/v1/credential',
-    },
     features: {
-      devInteractions: { enabled: false },
-      // Only the client a token was issued to may introspect or revoke it, as at Okta.
-      ...ownTokensOnlyFeatures(),
       userinfo: { enabled: true },
       // OIDC Back-Channel Logout 1.0 to apps that register an endpoint (Okta itself offers Universal Logout instead).
       backchannelLogout: { enabled: true },
@@ -148,22 +114,6 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
         postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
           ctx.type = 'html';
           ctx.body = await renderPage(MessagePage({ title: 'Signed out', message: 'You have been signed out.' }));
-        },
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => audience,
-        // Every access token is for the authorization server's audience, as at Okta.
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, indicator: string) => {
-          if (indicator !== audience) throw new errors.InvalidTarget();
-          return {
-            scope: serverScopes(settings).join(' '),
-            audience,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: settings.accessTokenLifetimeSeconds,
-            jwt: { sign: { alg: 'RS256' } },
-          };
         },
       },
     },
@@ -213,27 +163,11 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
       const scopes = String(token['scope'] ?? '').split(' ').filter(Boolean);
       const source = ctx?.oidc?.entities?.['AuthorizationCode'] ?? ctx?.oidc?.entities?.['RefreshToken'];
       return {
-        ver: 1,
-        cid: token['clientId'],
+        ...oktaTokenClaims(token),
         uid: token['accountId'],
-        scp: scopes,
         ...(typeof source?.authTime === 'number' ? { auth_time: source.authTime } : {}),
         ...(typeof token['accountId'] === 'string' ? groupsClaim(token['accountId'], scopes) : {}),
       };
-    },
-    formats: {
-      customizers: {
-        jwt: (_ctx: unknown, token: Record<string, unknown>, jwt: { header?: Record<string, unknown>; payload: Record<string, unknown> }) => {
-          // Okta's access tokens: header `kid` and `alg` only (no RFC 9068 `typ: at+jwt`, so a
-          // client that insists on it fails here as it would against Okta); `sub` is the login,
-          // scopes as `scp`, client as `cid`.
-          jwt.header = { ...jwt.header, typ: undefined };
-          const user = typeof token['accountId'] === 'string' ? directory.getUser(token['accountId']) : null;
-          if (user) jwt.payload['sub'] = user.profile.login;
-          delete jwt.payload['scope'];
-          delete jwt.payload['client_id'];
-        },
-      },
     },
     clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris?: string[] }) =>
       (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
@@ -264,10 +198,6 @@ export function createDefaultProvider(setup: ProviderSetup): Provider {
     await next();
     if ('oidc' in ctx && ctx.oidc?.route === 'end_session' && ctx.status === 200) {
       await finishLogout(ctx, { directory, sessionCookie });
-    } else if (ctx.status === 404 && ctx.body == null) {
-      ctx.status = 404;
-      ctx.type = 'application/json';
-      ctx.body = notFoundBody(`${DEFAULT_AS_PATH}${ctx.path}`);
     }
   });
   return provider;
