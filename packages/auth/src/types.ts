@@ -139,6 +139,15 @@ export interface LeaseStore {
 /** What one backend (memory, SQLite, Redis, PostgreSQL) gives the auth core: its three ports, in one connection. */
 export type AuthStore = SessionStore & TransactionStore & LeaseStore;
 
+/** Reads a user's groups at the IdP (Okta's Management API); the app provides it (Okta's Management API client). */
+export interface UserDirectory {
+  /**
+   * Every group name of the user, all pages read (`GET /api/v1/users/{id}/groups`). Rejects when
+   * the list cannot be read completely: roles are never computed from part of it.
+   */
+  userGroups(userId: string): Promise<string[]>;
+}
+
 /** Audit event types emitted by the auth core and the app. */
 export type AuditEventType =
   | 'signin.started'

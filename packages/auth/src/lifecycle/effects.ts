@@ -11,16 +11,9 @@ import { errorSummary } from '../errors.ts';
 import type { SessionEndReason } from '../events/bus.ts';
 import type { RoleTable } from '../rbac.ts';
 import type { SessionManager } from '../session/manager.ts';
-import type { Role } from '../types.ts';
+import type { Role, UserDirectory } from '../types.ts';
 
-/** Reads a user's groups at the IdP (Okta's Management API); the app provides it. */
-export interface UserDirectory {
-  /**
-   * Every group name of the user, all pages read (`GET /api/v1/users/{id}/groups`). Rejects when
-   * the list cannot be read completely: roles are never computed from part of it.
-   */
-  userGroups(userId: string): Promise<string[]>;
-}
+export type { UserDirectory };
 
 /** Where a lifecycle change came from (audit `detail.source`). */
 export type LifecycleSource = 'event_hook' | 'universal_logout' | 'backchannel_logout' | 'admin_panel' | 'revalidation';

@@ -12,7 +12,7 @@ import { clientNetwork, requestFields, summarizeUserAgent, type RequestFacts } f
 import { AuthError, errorSummary, oauthErrorCode, toAuthError } from '../errors.ts';
 import type { LoginTransaction } from '../types.ts';
 import { isBoundBrowser } from './binding.ts';
-import { completeGroups } from '../lifecycle/groups.ts';
+import { completeGroups } from './groups.ts';
 import { groupsAuditFields, hasMfa, identityFromClaims } from './claims.ts';
 import { errorResponse, type FlowContext, loginUrl } from './context.ts';
 import { demandsMfa } from './login.ts';

@@ -8,8 +8,7 @@ import type { Audit, AuthLogger } from '../audit.ts';
 import type { SessionCookie } from '../session/cookie.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { RoleTable } from '../rbac.ts';
-import type { TransactionStore } from '../types.ts';
-import type { UserDirectory } from '../lifecycle/effects.ts';
+import type { TransactionStore, UserDirectory } from '../types.ts';
 import { type AuthError, type AuthErrorCode, describeError } from '../errors.ts';
 import type { OidcClient } from './client.ts';
 

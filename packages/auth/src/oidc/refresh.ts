@@ -13,7 +13,7 @@ import { AuthError, errorSummary, toAuthError } from '../errors.ts';
 import { REFRESH_LEASE_TTL_MS } from '../session/manager.ts';
 import type { SessionRecord } from '../types.ts';
 import { accessTokenExpiry } from './callback.ts';
-import { completeGroups } from '../lifecycle/groups.ts';
+import { completeGroups } from './groups.ts';
 import { groupsAuditFields, identityFromClaims } from './claims.ts';
 import type { FlowContext } from './context.ts';
 

@@ -9,9 +9,9 @@
 import type { AuthLogger } from '../audit.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { errorSummary } from '../errors.ts';
-import type { Identity } from '../oidc/claims.ts';
+import type { Identity } from './claims.ts';
 import type { RoleTable } from '../rbac.ts';
-import type { UserDirectory } from './effects.ts';
+import type { UserDirectory } from '../types.ts';
 
 /** Where an identity's groups came from; the audit reason of the sign-in or refresh when not the claim. */
 export type GroupsSource = 'claim' | 'groups_from_management_api' | 'groups_claim_truncated';
