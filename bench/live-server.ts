@@ -5,6 +5,7 @@
  * Configuration comes from the environment the parent sets.
  */
 import { serve } from '@hono/node-server';
+import { getHeapSpaceStatistics } from 'node:v8';
 import pino from 'pino';
 import { loadConfig } from '../packages/auth/src/config/index.ts';
 import { openStores } from '../packages/auth/src/stores/factory.ts';
@@ -44,7 +45,7 @@ process.on('message', (message: { type: string; id?: string }) => {
   } else if (message.type === 'stats') {
     // Collected first, so heapUsed is what the streams hold, not garbage awaiting a collection.
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!({ type: 'stats', stats: deps.live.stats(), memory: process.memoryUsage() });
+    process.send!({ type: 'stats', stats: deps.live.stats(), memory: process.memoryUsage(), spaces: getHeapSpaceStatistics().map((space) => ({ name: space.space_name, size: space.space_size, used: space.space_used_size })) });
   } else if (message.type === 'stop') {
     void deps.live.closeAll().then(() => {
       server.close();

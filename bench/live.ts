@@ -41,9 +41,9 @@ class Child {
       if (code !== 0 && code !== null) console.error(`  ${name} exited with ${code}`);
     });
   }
-  static start(file: string, name: string, env: Record<string, string> = {}): Child {
+  static start(file: string, name: string, env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Child {
     // --expose-gc: the instance collects garbage before it reports its heap (see live-server.ts).
-    return new Child(fork(new URL(file, import.meta.url), [], { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
+    return new Child(fork(new URL(file, import.meta.url), [], { execArgv: [...nodeFlags, '--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), name);
   }
   next<T extends Message>(type: string, timeoutMs = 120_000): Promise<T> {
     return new Promise((resolve, reject) => {
@@ -139,17 +139,37 @@ async function propagation(label: string, env: Record<string, string>): Promise<
   }
 }
 
-/** Part 2 alone: one instance holding IDLE_STREAMS open streams, and its memory. */
-export async function idleStreams(): Promise<void> {
+interface MemoryStats extends Message {
+  stats: { streams: number };
+  memory: NodeJS.MemoryUsage;
+  spaces: Array<{ name: string; size: number; used: number }>;
+}
+
+const MiB = 1048576;
+
+/** Where an instance's RSS goes: V8's heap (used, and committed but empty), buffers, and the rest (code, native). */
+function breakdown(rss: number, stats: MemoryStats): string {
+  const newSpace = stats.spaces.find((space) => space.name === 'new_space')?.size ?? 0;
+  const { heapTotal, heapUsed, external } = stats.memory;
+  const native = rss * MiB - heapTotal - external;
+  return `heap used ${(heapUsed / MiB).toFixed(0)} + heap committed unused ${((heapTotal - heapUsed) / MiB).toFixed(0)} (young generation ${(newSpace / MiB).toFixed(0)}) + external ${(external / MiB).toFixed(0)} + the rest ${(native / MiB).toFixed(0)} MiB (node binary, compiled code, native allocations, heap pages V8 gave back but the kernel still counts)`;
+}
+
+/**
+ * Part 2 alone: one instance holding IDLE_STREAMS open streams, and its memory. `nodeFlags` are
+ * given to the instance's `node` (the figures are labelled with them).
+ */
+export async function idleStreams(nodeFlags: readonly string[] = []): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-live-'));
+  const label = nodeFlags.length > 0 ? ` (node ${nodeFlags.join(' ')})` : '';
   // 1,250 sessions × 4 tabs: the per-session limit stays at its default.
   const sessions = IDLE_STREAMS / 4;
-  const server = Child.start('./live-server.ts', 'instance', { ...baseEnv(dir), DATABASE_URL: `file:${join(dir, 'gatehouse.db')}`, BENCH_SESSIONS: String(sessions) });
+  const server = Child.start('./live-server.ts', 'instance', { ...baseEnv(dir), DATABASE_URL: `file:${join(dir, 'gatehouse.db')}`, BENCH_SESSIONS: String(sessions) }, nodeFlags);
   const clients = Child.start('./live-clients.ts', 'clients');
   try {
     const [ready] = await Promise.all([server.next<Ready>('ready'), clients.next('ready')]);
     server.send({ type: 'stats' });
-    const idle = await server.next<Message & { memory: NodeJS.MemoryUsage }>('stats');
+    const idle = await server.next<MemoryStats>('stats');
     const before = rssMib(ready.pid);
     const cookies = Array.from({ length: IDLE_STREAMS }, (_, i) => ready.cookies[i % sessions]!);
     clients.send({ type: 'open', url: ready.url, cookies, concurrency: 100 });
@@ -157,13 +177,15 @@ export async function idleStreams(): Promise<void> {
     // Let the first heartbeat round and the garbage collector settle before reading RSS.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     server.send({ type: 'stats' });
-    const { stats, memory } = await server.next<Message & { stats: { streams: number }; memory: NodeJS.MemoryUsage }>('stats');
+    const open = await server.next<MemoryStats>('stats');
     const after = rssMib(ready.pid);
-    line('idle streams open on one instance', `${stats.streams.toLocaleString('en')}`, `${JSON.stringify(opened.statuses)} by status`);
-    line('instance RSS with them', `${after.toFixed(0)} MiB`, `${after < TARGET_RSS_MIB ? 'meets' : 'MISSES'} target (< ${TARGET_RSS_MIB} MiB)`);
-    const streams = Math.max(1, stats.streams);
-    line('RSS per stream', `${(((after - before) * 1024) / streams).toFixed(1)} KiB`, `${before.toFixed(0)} MiB before the streams`);
-    line('live JS heap per stream (after GC)', `${((memory.heapUsed - idle.memory.heapUsed) / 1024 / streams).toFixed(1)} KiB`, `${(idle.memory.heapUsed / 1048576).toFixed(0)} MiB heap before the streams`);
+    const streams = Math.max(1, open.stats.streams);
+    line(`idle streams open on one instance${label}`, `${open.stats.streams.toLocaleString('en')}`, `${JSON.stringify(opened.statuses)} by status`);
+    line(`instance RSS before the streams${label}`, `${before.toFixed(0)} MiB`, breakdown(before, idle));
+    line(`instance RSS with them${label}`, `${after.toFixed(0)} MiB`, `${after < TARGET_RSS_MIB ? 'meets' : 'MISSES'} target (< ${TARGET_RSS_MIB} MiB); ${breakdown(after, open)}`);
+    const heapPerStream = (open.memory.heapUsed - idle.memory.heapUsed) / 1024 / streams;
+    const rssPerStream = ((after - before) * 1024) / streams;
+    line(`RSS per stream${label}`, `${rssPerStream.toFixed(1)} KiB`, `JS heap (after GC) ${heapPerStream.toFixed(1)} KiB + outside the heap ${(rssPerStream - heapPerStream).toFixed(1)} KiB`);
   } finally {
     await clients.stop({ type: 'close' });
     await server.stop({ type: 'stop' });
@@ -196,6 +218,9 @@ export async function benchLive(): Promise<void> {
     }
     await propagation('PostgreSQL', { DATABASE_URL: postgresUrl });
     await idleStreams();
+    // V8 in Node 24 grows the young generation to 2 × 64 MiB while the app loads its modules and
+    // keeps it resident; 16 MiB semi-spaces (V8's long-time default) is the operator's knob.
+    await idleStreams(['--max-semi-space-size=16']);
   } finally {
     await Promise.allSettled(servers.map((server) => server.stop()));
   }

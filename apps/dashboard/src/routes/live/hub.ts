@@ -139,6 +139,15 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
   let closing = false;
   let unsubscribe: Array<() => void> = [];
   let rbac: Pick<RoleTable, 'permissionsFor'> | null = null;
+  // One frozen set per combination of roles, shared by its streams: thousands of streams hold a
+  // handful of sets, not one each.
+  const topicSets = new Map<string, ReadonlySet<LiveTopic>>();
+  const topicsOf = (roles: readonly Role[]): ReadonlySet<LiveTopic> => {
+    const key = [...roles].sort().join();
+    let topics = topicSets.get(key);
+    if (!topics) topicSets.set(key, (topics = topicsFor(rbac, roles)));
+    return topics;
+  };
   let nextBeat = now() + heartbeatMs;
   let seq = 0;
   /** Topics to refresh at the next flush, with the newest event's sequence number for each. */
@@ -213,7 +222,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
       case 'roles.changed':
         for (const stream of bySub.get(event.sub) ?? []) {
           stream.identity.roles = [...event.roles];
-          stream.identity.topics = topicsFor(rbac, event.roles);
+          stream.identity.topics = topicsOf(event.roles);
           reloadStream(stream, 'roles', id);
         }
         topics = ['sessions', 'audit'];
@@ -253,7 +262,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
     stream.identity.absoluteExpiresAt = stored.absoluteExpiresAt;
     if (!sameRoles(stored.roles, stream.identity.roles)) {
       stream.identity.roles = [...stored.roles];
-      stream.identity.topics = topicsFor(rbac, stored.roles);
+      stream.identity.topics = topicsOf(stored.roles);
       reloadStream(stream, 'roles');
     }
     schedule(stream);
@@ -316,6 +325,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
     attach(auth) {
       if (unsubscribe.length > 0) return;
       rbac = auth.rbac;
+      topicSets.clear();
       unsubscribe = [auth.events.subscribe(onEvent), auth.events.onReconnect(onReconnect)];
     },
 
@@ -341,7 +351,7 @@ export function createLiveHub(sessions: SessionStore, options: LiveHubOptions): 
       if ((bySession.get(identity.sessionId)?.size ?? 0) >= options.maxStreamsPerSession) {
         return { ok: false, status: 429, code: 'LIVE_TOO_MANY_STREAMS', message: `At most ${options.maxStreamsPerSession} pages of one session receive live updates at once.` };
       }
-      const stream = new LiveStream({ ...identity, roles: [...identity.roles], topics: topicsFor(rbac, identity.roles) }, bufferBytes, remove);
+      const stream = new LiveStream({ ...identity, roles: [...identity.roles], topics: topicsOf(identity.roles) }, bufferBytes, remove);
       streams.add(stream);
       index(bySession, identity.sessionId, stream);
       index(bySub, identity.sub, stream);

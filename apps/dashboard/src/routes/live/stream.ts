@@ -18,7 +18,7 @@ export interface StreamIdentity {
   sessionId: string;
   sub: string;
   roles: Role[];
-  topics: Set<LiveTopic>;
+  topics: ReadonlySet<LiveTopic>;
   /** Idle expiry (epoch ms) as last read from the store. */
   expiresAt: number;
   absoluteExpiresAt: number;
@@ -38,8 +38,14 @@ export function frame(event: string, data: Record<string, unknown>, id?: string)
   return encoder.encode(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
 }
 
-/** One connection. Created by the hub, which keeps the indexes; `onClose` runs exactly once. */
-export class LiveStream {
+/** The queue's measure: bytes (one function for every stream). */
+const byteLength = (chunk: Uint8Array) => chunk.byteLength;
+
+/**
+ * One connection. Created by the hub, which keeps the indexes; `onClose` runs exactly once. It is
+ * its body's underlying source itself (`start`, `pull`, `cancel`), so a stream costs no closures.
+ */
+export class LiveStream implements UnderlyingDefaultSource<Uint8Array> {
   readonly body: ReadableStream<Uint8Array>;
   /** Epoch ms since the reader stopped keeping up, or `null` while it keeps up. */
   backedUpSince: number | null = null;
@@ -58,24 +64,26 @@ export class LiveStream {
     private readonly bufferBytes: number,
     private readonly onClose: (stream: LiveStream) => void,
   ) {
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller;
-        },
-        // Called whenever the reader has taken enough that the queue is below its bound again.
-        pull: () => {
-          this.backedUpSince = null;
-          if (this.dropped) {
-            this.dropped = false;
-            this.enqueue(frame('reload', { why: 'missed' }));
-          }
-        },
-        // The client went away (node-server cancels the body when the socket closes).
-        cancel: () => this.finish(),
-      },
-      { highWaterMark: bufferBytes, size: (chunk) => chunk.byteLength },
-    );
+    this.body = new ReadableStream<Uint8Array>(this, { highWaterMark: bufferBytes, size: byteLength });
+  }
+
+  /** The body's underlying source: keeps the controller. */
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+  }
+
+  /** Called whenever the reader has taken enough that the queue is below its bound again. */
+  pull(): void {
+    this.backedUpSince = null;
+    if (this.dropped) {
+      this.dropped = false;
+      this.enqueue(frame('reload', { why: 'missed' }));
+    }
+  }
+
+  /** The client went away (node-server cancels the body when the socket closes). */
+  cancel(): void {
+    this.finish();
   }
 
   /** Bytes waiting in our queue (0 while the reader keeps up). */
