@@ -11,37 +11,21 @@ import {
 } from './events.ts';
 import { EventHookRegistry } from './event-hook-registry.ts';
 import { stateFromSeed } from './from-seed.ts';
-import { oktaId } from './ids.ts';
 import { lifecycleTransition, NOT_ALLOWED_IN_STATUS_MESSAGE, type LifecycleOperation } from './lifecycle.ts';
-import { checkPassword, hashPassword, hashToken, sameTokenHash } from './password.ts';
+import { checkPassword, findByTokenHash, hashPassword } from './password.ts';
 import { parseSeed } from './seed.ts';
 import { readState, writeState, type DirectoryState } from './store.ts';
-import { UserIndex } from './user-index.ts';
-import type {
-  ApiToken,
-  AuthorizationServerSettings,
-  DirectoryEvent,
-  DirectoryGroup,
-  DirectorySeed,
-  DirectoryUser,
-  OidcApp,
-  UserProfile,
-} from './types.ts';
+import { GroupIndex, newGroup } from './group-index.ts';
+import { newUser, UserIndex, type CreateUserInput } from './user-index.ts';
+import type { ApiToken, AuthorizationServerSettings, DirectoryEvent, DirectoryGroup, DirectorySeed, DirectoryUser, OidcApp, UserProfile } from './types.ts';
+
+export type { CreateUserInput } from './user-index.ts';
 
 /** A user's assignment to an app: individually (`USER`) or through an assigned group (`GROUP`). */
 export interface AppAssignment {
   user: DirectoryUser;
   scope: 'USER' | 'GROUP';
   group: DirectoryGroup | null;
-}
-
-/** What `createUser` needs: Okta's create-user body, flattened. */
-export interface CreateUserInput {
-  profile: UserProfile;
-  password?: string | null;
-  /** true: ACTIVE (with a password) or PROVISIONED (without); false: STAGED. */
-  activate: boolean;
-  groupIds?: string[];
 }
 
 /**
@@ -62,8 +46,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   readonly #dataDir: string;
   readonly #state: DirectoryState;
   readonly #users: UserIndex;
-  readonly #groups = new Map<string, DirectoryGroup>();
-  readonly #members = new Map<string, Set<string>>();
+  readonly #groups: GroupIndex;
   // Wrong passwords or codes in a row, per user id; in memory (a restart forgives, a lock stays).
   readonly #failedAttempts = new Map<string, number>();
   #closed = false;
@@ -74,13 +57,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     this.#state = state;
     this.eventHooks = new EventHookRegistry(state.eventHooks, () => this.#save());
     this.#users = new UserIndex(state.users);
-    for (const group of state.groups) {
-      this.#groups.set(group.id, group);
-      this.#members.set(group.id, new Set());
-    }
-    for (const { groupId, userId } of state.memberships) {
-      if (this.#users.has(userId)) this.#members.get(groupId)?.add(userId);
-    }
+    this.#groups = new GroupIndex(state.groups, state.memberships, (id) => this.#users.has(id));
   }
 
   /**
@@ -143,25 +120,9 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   createUser(input: CreateUserInput, actor: EventActor = SYSTEM_ACTOR): DirectoryUser {
     this.#users.requireLoginFree(input.profile.login);
     const groups = (input.groupIds ?? []).map((id) => this.#requireGroup(id));
-    const now = new Date().toISOString();
-    const hasPassword = Boolean(input.password);
-    const status = input.activate ? (hasPassword ? 'ACTIVE' : 'PROVISIONED') : 'STAGED';
-    const user: DirectoryUser = {
-      id: oktaId('00u'),
-      status,
-      created: now,
-      activated: input.activate ? now : null,
-      statusChanged: input.activate ? now : null,
-      lastLogin: null,
-      lastUpdated: now,
-      passwordChanged: hasPassword ? now : null,
-      profile: { ...input.profile },
-      passwordHash: input.password ? hashPassword(input.password) : null,
-      totp: null,
-      mfaPolicy: 'on_request',
-    };
+    const user = newUser(input);
     this.#users.add(user);
-    for (const group of groups) this.#members.get(group.id)?.add(user.id);
+    for (const group of groups) this.#groups.addMember(group.id, user.id);
     this.#save();
     this.#emit('user.lifecycle.create', actor, [userTarget(user)]);
     if (input.activate) this.#emit('user.lifecycle.activate', actor, [userTarget(user)]);
@@ -260,7 +221,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
       return 'deactivated';
     }
     this.#users.remove(user);
-    for (const members of this.#members.values()) members.delete(user.id);
+    this.#groups.removeUser(user.id);
     this.#save();
     this.#emit('user.lifecycle.delete.initiated', actor, [userTarget(user)]);
     return 'deleted';
@@ -269,10 +230,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   /** The groups a user belongs to, ordered by id. */
   groupsOfUser(userId: string): DirectoryGroup[] {
     const user = this.#requireUser(userId);
-    return [...this.#groups.values()]
-      .filter((group) => this.#members.get(group.id)?.has(user.id))
-      .sort(byId)
-      .map((g) => structuredClone(g));
+    return this.#groups.groupsOf(user.id).map((g) => structuredClone(g));
   }
 
   // ---- groups ----
@@ -284,28 +242,14 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
 
   /** Every group, ordered by id. */
   listGroups(): DirectoryGroup[] {
-    return [...this.#groups.values()].sort(byId).map((g) => structuredClone(g));
+    return this.#groups.sorted().map((g) => structuredClone(g));
   }
 
   /** Create an OKTA_GROUP; `ALREADY_EXISTS` when the name is taken. */
   createGroup(input: { name: string; description?: string | null }, actor: EventActor = SYSTEM_ACTOR): DirectoryGroup {
-    const taken = [...this.#groups.values()].some((g) => g.profile.name.toLowerCase() === input.name.toLowerCase());
-    if (taken) {
-      throw new DirectoryError('ALREADY_EXISTS', 'Api validation failed: name', {
-        causes: ['name: An object with this field already exists in the current organization'],
-      });
-    }
-    const now = new Date().toISOString();
-    const group: DirectoryGroup = {
-      id: oktaId('00g'),
-      created: now,
-      lastUpdated: now,
-      lastMembershipUpdated: now,
-      type: 'OKTA_GROUP',
-      profile: { name: input.name, description: input.description ?? null },
-    };
-    this.#groups.set(group.id, group);
-    this.#members.set(group.id, new Set());
+    this.#groups.requireNameFree(input.name);
+    const group = newGroup(input);
+    this.#groups.add(group);
     this.#save();
     this.#emit('group.lifecycle.create', actor, [groupTarget(group)]);
     return structuredClone(group);
@@ -317,15 +261,14 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
     if (group.type === 'BUILT_IN') {
       throw new DirectoryError('NOT_ALLOWED_IN_STATUS', 'Operation failed because the group is a built-in group.');
     }
-    this.#groups.delete(group.id);
-    this.#members.delete(group.id);
+    this.#groups.remove(group.id);
     this.#save();
     this.#emit('group.lifecycle.delete', actor, [groupTarget(group)]);
   }
 
   /** A group's members, ordered by id. */
   usersInGroup(groupId: string): DirectoryUser[] {
-    const members = this.#members.get(this.#requireGroup(groupId).id) ?? new Set<string>();
+    const members = this.#groups.memberIds(this.#requireGroup(groupId).id);
     return [...members].map((id) => this.#users.get(id)).filter((u) => u !== undefined).sort(byId).map((u) => structuredClone(u));
   }
 
@@ -333,9 +276,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   addUserToGroup(groupId: string, userId: string, actor: EventActor = SYSTEM_ACTOR): void {
     const group = this.#requireGroup(groupId);
     const user = this.#requireUser(userId);
-    const members = this.#members.get(group.id);
-    if (!members || members.has(user.id)) return;
-    members.add(user.id);
+    if (!this.#groups.addMember(group.id, user.id)) return;
     group.lastMembershipUpdated = new Date().toISOString();
     this.#save();
     this.#emit('group.user_membership.add', actor, [userTarget(user), groupTarget(group)]);
@@ -345,7 +286,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   removeUserFromGroup(groupId: string, userId: string, actor: EventActor = SYSTEM_ACTOR): void {
     const group = this.#requireGroup(groupId);
     const user = this.#requireUser(userId);
-    if (!this.#members.get(group.id)?.delete(user.id)) return;
+    if (!this.#groups.removeMember(group.id, user.id)) return;
     group.lastMembershipUpdated = new Date().toISOString();
     this.#save();
     this.#emit('group.user_membership.remove', actor, [userTarget(user), groupTarget(group)]);
@@ -366,14 +307,14 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   appAssignments(clientId: string): AppAssignment[] {
     const app = this.#state.apps.find((a) => a.clientId === clientId);
     if (!app) return [];
-    const groups = [...this.#groups.values()].filter((group) => app.assignedGroupIds?.includes(group.id) ?? true).sort(byId);
+    const groups = this.#groups.sorted().filter((group) => app.assignedGroupIds?.includes(group.id) ?? true);
     const assignments: AppAssignment[] = [];
     for (const user of this.#users.values().sort(byId)) {
       if (app.assignedUserIds?.includes(user.id)) {
         assignments.push({ user: structuredClone(user), scope: 'USER', group: null });
         continue;
       }
-      const group = groups.find((candidate) => this.#members.get(candidate.id)?.has(user.id));
+      const group = groups.find((candidate) => this.#groups.isMember(candidate.id, user.id));
       if (group) assignments.push({ user: structuredClone(user), scope: 'GROUP', group: structuredClone(group) });
     }
     return assignments;
@@ -385,10 +326,7 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
 
   /** The API token whose value is `token` (compared by hash, constant time), or null. */
   findApiToken(token: string): ApiToken | null {
-    const hash = hashToken(token);
-    let found: ApiToken | null = null;
-    // Every token is compared, so timing says nothing about which one matched.
-    for (const candidate of this.#state.apiTokens) if (sameTokenHash(candidate.tokenHash, hash)) found = candidate;
+    const found = findByTokenHash(this.#state.apiTokens, token);
     return found ? structuredClone(found) : null;
   }
 
@@ -438,8 +376,8 @@ export class Directory extends EventEmitter<{ event: [DirectoryEvent] }> {
   #save(): void {
     if (this.#closed) throw new DirectoryError('CLOSED', 'The directory is closed; the emulator is shutting down.');
     this.#state.users = this.#users.values();
-    this.#state.groups = [...this.#groups.values()];
-    this.#state.memberships = [...this.#members].flatMap(([groupId, users]) => [...users].map((userId) => ({ groupId, userId })));
+    this.#state.groups = this.#groups.values();
+    this.#state.memberships = this.#groups.memberships();
     writeState(this.#dataDir, this.#state);
   }
 }

@@ -44,3 +44,11 @@ export function sameTokenHash(a: string, b: string): boolean {
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/** Of `tokens`, the one whose hash is `token`'s; every one is compared, so timing says nothing about which matched. */
+export function findByTokenHash<T extends { tokenHash: string }>(tokens: readonly T[], token: string): T | null {
+  const hash = hashToken(token);
+  let found: T | null = null;
+  for (const candidate of tokens) if (sameTokenHash(candidate.tokenHash, hash)) found = candidate;
+  return found;
+}

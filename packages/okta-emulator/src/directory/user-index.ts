@@ -1,5 +1,36 @@
 import { DirectoryError } from './errors.ts';
+import { oktaId } from './ids.ts';
+import { hashPassword } from './password.ts';
 import type { DirectoryUser, UserProfile } from './types.ts';
+
+/** What `createUser` needs: Okta's create-user body, flattened. */
+export interface CreateUserInput {
+  profile: UserProfile;
+  password?: string | null;
+  /** true: ACTIVE (with a password) or PROVISIONED (without); false: STAGED. */
+  activate: boolean;
+  groupIds?: string[];
+}
+
+/** A new user record as Okta's create-user makes it: ACTIVE with a password, PROVISIONED without, STAGED unless activated. */
+export function newUser(input: CreateUserInput): DirectoryUser {
+  const now = new Date().toISOString();
+  const hasPassword = Boolean(input.password);
+  return {
+    id: oktaId('00u'),
+    status: input.activate ? (hasPassword ? 'ACTIVE' : 'PROVISIONED') : 'STAGED',
+    created: now,
+    activated: input.activate ? now : null,
+    statusChanged: input.activate ? now : null,
+    lastLogin: null,
+    lastUpdated: now,
+    passwordChanged: hasPassword ? now : null,
+    profile: { ...input.profile },
+    passwordHash: input.password ? hashPassword(input.password) : null,
+    totp: null,
+    mfaPolicy: 'on_request',
+  };
+}
 
 /**
  * The directory's users, found by id or by login the way Okta finds them: logins are unique and
