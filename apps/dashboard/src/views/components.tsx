@@ -75,3 +75,20 @@ export const Flash: FC<{ code: string | undefined }> = ({ code }) => {
   const [kind, message] = FLASH_MESSAGES[code as FlashCode];
   return <Notice kind={kind}>{message}</Notice>;
 };
+
+/** A column heading of {@link DataTable}: its label, or the label and a class (`num` right-aligns figures). */
+export type Column = string | { label: string; class: string };
+
+/** The pages' one table shape: a scrolling wrapper, a header row of `columns`, the rows given as children. */
+export const DataTable: FC<{ columns: readonly Column[]; children?: Child }> = ({ columns, children }) => (
+  <div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          {columns.map((column) => (typeof column === 'string' ? <th scope="col">{column}</th> : <th scope="col" class={column.class}>{column.label}</th>))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);

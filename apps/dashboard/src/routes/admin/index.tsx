@@ -17,7 +17,8 @@ import { roleRoutes } from './roles/index.tsx';
 import { SessionsTable, sessionRoutes } from './sessions/index.tsx';
 import { setupRoutes } from './setup/index.tsx';
 import { userActionRoutes } from './users/actions.tsx';
-import { DirectoryMissing, UsersTable, userRoutes } from './users/index.tsx';
+import { userRoutes } from './users/index.tsx';
+import { DirectoryMissing, UsersTable } from './users/views.tsx';
 
 const OVERVIEW_ROWS = 8;
 

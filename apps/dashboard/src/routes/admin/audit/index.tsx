@@ -7,7 +7,7 @@ import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { z } from 'zod';
 import type { AuditEventType, AuditQuery, AuthEnv, StoredAuditEvent, AppDeps } from '../../../app-context.ts';
-import { formatTime, PageHeader, ResultBadge } from '../../../views/components.tsx';
+import { DataTable, formatTime, PageHeader, ResultBadge } from '../../../views/components.tsx';
 import { Layout } from '../../../views/layout.tsx';
 import { LiveRegion } from '../../live/region.tsx';
 import { BadRequestPage } from '../../../views/status-pages.tsx';
@@ -80,35 +80,21 @@ function describeDetail(event: StoredAuditEvent): string {
 export const AuditTable: FC<{ events: StoredAuditEvent[] }> = ({ events }) => {
   if (events.length === 0) return <p class="empty">No events match.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Event</th>
-            <th scope="col">Result</th>
-            <th scope="col">User</th>
-            <th scope="col">Details</th>
-            <th scope="col">Client</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
-            <tr data-live-key={String(event.id)}>
-              <td>
-                {formatTime(event.at)}
-                {typeof event.detail?.delayedSeconds === 'number' && <><br /><small>written {event.detail.delayedSeconds} s late (store outage)</small></>}
-              </td>
-              <td><code>{event.type}</code></td>
-              <td><ResultBadge result={event.result} /></td>
-              <td>{event.email ?? event.sub ?? '—'}</td>
-              <td>{describeDetail(event) || '—'}</td>
-              <td>{[event.userAgent, event.ip].filter(Boolean).join(' · ') || '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Time', 'Event', 'Result', 'User', 'Details', 'Client']}>
+      {events.map((event) => (
+        <tr data-live-key={String(event.id)}>
+          <td>
+            {formatTime(event.at)}
+            {typeof event.detail?.delayedSeconds === 'number' && <><br /><small>written {event.detail.delayedSeconds} s late (store outage)</small></>}
+          </td>
+          <td><code>{event.type}</code></td>
+          <td><ResultBadge result={event.result} /></td>
+          <td>{event.email ?? event.sub ?? '—'}</td>
+          <td>{describeDetail(event) || '—'}</td>
+          <td>{[event.userAgent, event.ip].filter(Boolean).join(' · ') || '—'}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 };
 

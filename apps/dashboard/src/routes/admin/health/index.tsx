@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import type { AuthEnv, AppDeps } from '../../../app-context.ts';
-import { PageHeader, Stat } from '../../../views/components.tsx';
+import { DataTable, PageHeader, Stat } from '../../../views/components.tsx';
 import { Layout } from '../../../views/layout.tsx';
 import { LiveRegion } from '../../live/region.tsx';
 import { AuditTable } from '../audit/index.tsx';
@@ -97,35 +97,21 @@ export function healthRoutes(deps: AppDeps): Hono<AuthEnv> {
           {summary.length === 0 ? (
             <p class="empty">No failures or flawed sign-ins in the last 24 hours.</p>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
+            <DataTable columns={['Reason', 'Kind', { label: 'Last hour', class: 'num' }, { label: 'Last 24 h', class: 'num' }, 'What it usually means', 'How to fix it']}>
+              {summary.map((row) => {
+                const advice = adviceFor(row.reason);
+                return (
                   <tr>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col" class="num">Last hour</th>
-                    <th scope="col" class="num">Last 24 h</th>
-                    <th scope="col">What it usually means</th>
-                    <th scope="col">How to fix it</th>
+                    <td><code>{row.reason}</code></td>
+                    <td>{row.kind === 'failure' ? <span class="badge badge--failure">failed</span> : <span class="badge badge--muted">signed in, no role</span>}</td>
+                    <td class="num">{row.hour}</td>
+                    <td class="num">{row.day}</td>
+                    <td><Advice text={advice.meaning} /></td>
+                    <td><Advice text={advice.fix} /></td>
                   </tr>
-                </thead>
-                <tbody>
-                  {summary.map((row) => {
-                    const advice = adviceFor(row.reason);
-                    return (
-                      <tr>
-                        <td><code>{row.reason}</code></td>
-                        <td>{row.kind === 'failure' ? <span class="badge badge--failure">failed</span> : <span class="badge badge--muted">signed in, no role</span>}</td>
-                        <td class="num">{row.hour}</td>
-                        <td class="num">{row.day}</td>
-                        <td><Advice text={advice.meaning} /></td>
-                        <td><Advice text={advice.fix} /></td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              })}
+            </DataTable>
           )}
         </section>
         <section class="card" aria-labelledby="grants-title">

@@ -9,7 +9,7 @@ import type { FC } from 'hono/jsx';
 import { requirePermission } from '@gatehouse/auth/hono';
 import { runDoctor, type CheckStatus, type DoctorReport } from '@gatehouse/doctor';
 import type { AuthEnv, AppDeps } from '../../../app-context.ts';
-import { Notice, PageHeader, formatTime } from '../../../views/components.tsx';
+import { DataTable, Notice, PageHeader, formatTime } from '../../../views/components.tsx';
 import { Layout } from '../../../views/layout.tsx';
 import { AdminNav } from '../nav.tsx';
 
@@ -30,31 +30,19 @@ function loginParam(value: string | undefined): string | null {
 }
 
 const Findings: FC<{ report: DoctorReport }> = ({ report }) => (
-  <div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Check</th>
-          <th scope="col">Result</th>
-          <th scope="col">Found</th>
-          <th scope="col">Fix</th>
+  <DataTable columns={['Check', 'Result', 'Found', 'Fix']}>
+    {report.findings.map((finding) => {
+      const [tone, label] = BADGES[finding.status];
+      return (
+        <tr id={`check-${finding.id}`}>
+          <th scope="row">{finding.title}</th>
+          <td><span class={`badge badge--${tone}`}>{label}</span></td>
+          <td>{finding.found}</td>
+          <td>{finding.status === 'problem' || finding.status === 'warning' ? finding.fix ?? '' : ''}</td>
         </tr>
-      </thead>
-      <tbody>
-        {report.findings.map((finding) => {
-          const [tone, label] = BADGES[finding.status];
-          return (
-            <tr id={`check-${finding.id}`}>
-              <th scope="row">{finding.title}</th>
-              <td><span class={`badge badge--${tone}`}>{label}</span></td>
-              <td>{finding.found}</td>
-              <td>{finding.status === 'problem' || finding.status === 'warning' ? finding.fix ?? '' : ''}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  </div>
+      );
+    })}
+  </DataTable>
 );
 
 /** `GET /setup` (mounted under `/admin`): runs the checks and shows them; needs `settings:read`. */

@@ -12,7 +12,8 @@ import { Layout } from '../../../views/layout.tsx';
 import { BadRequestPage, NotFoundPage } from '../../../views/status-pages.tsx';
 import { adminAction, adminGroupsAmong, isSafeId, readForm, requireAdminStepUp } from '../actions.ts';
 import { ADMIN_ACTIONS, type AdminActionName } from '../policy.ts';
-import { assignable, DirectoryMissing, directoryFailure, NewUserPage, type NewUserValues } from './index.tsx';
+import { assignable, directoryFailure } from './failures.tsx';
+import { DirectoryMissing, NewUserPage, type NewUserValues } from './views.tsx';
 
 const idList = z.preprocess(
   (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
