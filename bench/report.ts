@@ -74,10 +74,11 @@ export function printTable(rows: Row[]): void {
   }
 }
 
-/** The same rows as a Markdown table (for the README's Performance section). */
+/** The same rows as a Markdown table and their notes (for the README's Performance section). */
 export function markdownTable(rows: Row[]): string {
   const body = rows.map((row) => `| ${cells(row).join(' | ')} |`);
-  return [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (NUMERIC.has(i) ? '---:' : '---')).join('|')}|`, ...body].join('\n');
+  const notes = rows.filter((row) => row.note).map((row) => `- ${row.figure}: ${row.note}`);
+  return [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (NUMERIC.has(i) ? '---:' : '---')).join('|')}|`, ...body, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
 /** `value / reference`, the way every ratio target reads. */
