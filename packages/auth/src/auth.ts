@@ -19,12 +19,11 @@ import { handleCallback } from './oidc/callback.ts';
 import { createOidcClient, type IdpProbeResult } from './oidc/client.ts';
 import type { FlowContext, RenderError } from './oidc/context.ts';
 import { renderErrorPage } from './oidc/error-page.ts';
-import { handleLogin, MFA_ACR, MFA_IF_ENROLLED_ACR } from './oidc/login.ts';
+import { handleLogin, stepUpUrl } from './oidc/login.ts';
 import { handleLogout } from './oidc/logout.ts';
 import { createRefresher, type RefreshOptions } from './oidc/refresh.ts';
 import { type AppRoleDefinitions, createRoleTable, permissionsFor, readClaim, type RoleTable } from './rbac.ts';
 import { requestFields, type RequestFacts } from './request-summary.ts';
-import { normalizeReturnTo } from './return-to.ts';
 import type { SessionCacheOptions } from './session/cache.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { sessionCookie } from './session/cookie.ts';
@@ -158,6 +157,26 @@ export function stateFromSession(session: SessionRecord, rbac?: RoleTable): Auth
   };
 }
 
+/** The {@link AuthState} of a verified Okta access token (`/api/*` with `Authorization: Bearer`). */
+export function stateFromAccessToken(claims: AccessTokenClaims, config: GatehouseConfig, rbac: RoleTable): AuthState {
+  const { roles, groups } = rbac.resolve(readClaim(claims, config.groupsClaim));
+  return {
+    isAuthenticated: true,
+    user: {
+      sub: claims.uid ?? claims.sub,
+      // Okta access tokens carry the user's login (usually the email) in `sub`.
+      email: claims.sub.includes('@') ? claims.sub : null,
+      name: null,
+      groups,
+    },
+    roles,
+    permissions: rbac.permissionsFor(roles),
+    session: null,
+    claims: {},
+    via: 'bearer',
+  };
+}
+
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
 /**
@@ -231,23 +250,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     const match = BEARER.exec(header);
     try {
       if (!match) throw new AuthError('AUTH_ACCESS_TOKEN_INVALID', { reason: 'malformed_authorization_header' });
-      const claims = await bearer.verifyAccessToken(match[1]!);
-      const { roles, groups } = rbac.resolve(readClaim(claims, config.groupsClaim));
-      return {
-        isAuthenticated: true,
-        user: {
-          sub: claims.uid ?? claims.sub,
-          // Okta access tokens carry the user's login (usually the email) in `sub`.
-          email: claims.sub.includes('@') ? claims.sub : null,
-          name: null,
-          groups,
-        },
-        roles,
-        permissions: rbac.permissionsFor(roles),
-        session: null,
-        claims: {},
-        via: 'bearer',
-      };
+      return stateFromAccessToken(await bearer.verifyAccessToken(match[1]!), config, rbac);
     } catch (err) {
       const error = err instanceof AuthError ? err : new AuthError('AUTH_ACCESS_TOKEN_INVALID', { cause: err });
       await audit.emit({ type: 'access.denied', result: 'failure', reason: error.reason, ...requestFields(request, facts), detail: { via: 'bearer', path: new URL(request.url).pathname } });
@@ -272,15 +275,7 @@ export async function createAuth(config: GatehouseConfig, deps: AuthDeps): Promi
     authenticateBearer,
     ensureFreshTokens: (session, options) => refresher.ensureFreshTokens(session, options),
     verifyAccessToken: (token) => bearer.verifyAccessToken(token),
-    stepUpUrl(returnTo, options = {}) {
-      const query = new URLSearchParams({ returnTo: normalizeReturnTo(returnTo) });
-      if (options.maxAgeSeconds !== undefined) query.set('max_age', String(Math.max(0, Math.floor(options.maxAgeSeconds))));
-      if (options.mfa === 'if-enrolled') query.set('acr_values', MFA_IF_ENROLLED_ACR);
-      else if (options.mfa) query.set('acr_values', MFA_ACR);
-      // prompt=login: the IdP must authenticate again even if its own session is fresh.
-      query.set('prompt', 'login');
-      return `/auth/login?${query.toString()}`;
-    },
+    stepUpUrl,
     ready: () => client.ready(),
     idpStatus: () => client.probe(),
     audit: (event) => audit.emit(event),

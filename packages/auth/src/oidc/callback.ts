@@ -69,6 +69,84 @@ async function handBack(ctx: FlowContext, tx: LoginTransaction): Promise<void> {
   }
 }
 
+type CodeGrant = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+
+/**
+ * Exchanges the code of `tx`'s callback for tokens and checks the ID token beyond what
+ * openid-client checks; a code that never reached the IdP hands the transaction back for a retry.
+ * @see OIDC Core §3.1.3.7 (ID token validation)
+ */
+async function exchangeCode(ctx: FlowContext, url: URL, tx: LoginTransaction): Promise<{ grant: CodeGrant; claims: oidc.IDToken; idToken: string }> {
+  let grant: CodeGrant;
+  try {
+    const configuration = await ctx.client.configuration();
+    grant = await oidc.authorizationCodeGrant(configuration, callbackUrl(ctx.config.redirectUri, url), {
+      expectedState: tx.state,
+      expectedNonce: tx.nonce,
+      pkceCodeVerifier: tx.codeVerifier,
+      idTokenExpected: true,
+      ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
+    });
+  } catch (err) {
+    const error = toAuthError(err, 'callback');
+    // The code never reached the IdP: the same callback may be sent again (a reload) once it is back.
+    if (neverSent(error)) await handBack(ctx, tx);
+    throw error;
+  }
+  const claims = grant.claims();
+  if (!claims || !grant.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
+  // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
+  if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
+  return { grant, claims, idToken: grant.id_token };
+}
+
+/**
+ * The signed-in identity from checked tokens, in a brand-new session (the one this browser had
+ * ends first), audited, and the redirect back to `returnTo` carrying the session cookie.
+ */
+async function startSession(ctx: FlowContext, request: Request, facts: RequestFacts, tx: LoginTransaction, tokens: Awaited<ReturnType<typeof exchangeCode>>): Promise<Response> {
+  const { grant, claims, idToken } = tokens;
+  const { identity, source: groupsSource } = await completeGroups(identityFromClaims(claims, ctx.config, ctx.rbac), ctx);
+  // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
+  if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
+
+  // A brand-new session at every sign-in; the one this browser had (if any) ends first.
+  const oldToken = ctx.cookie.read(request);
+  if (oldToken) {
+    const old = await ctx.sessions.validate(oldToken);
+    if (old) await ctx.sessions.revoke(old.id);
+  }
+  const { token, session } = await ctx.sessions.create({
+    user: identity.user,
+    roles: identity.roles,
+    claims: identity.claims,
+    tokens: { idToken, accessToken: grant.access_token, refreshToken: grant.refresh_token ?? null },
+    accessTokenExpiresAt: accessTokenExpiry(grant, ctx.now()),
+    userAgent: summarizeUserAgent(request),
+    ip: clientNetwork(facts.clientAddress),
+  });
+  const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
+  await ctx.audit.emit({
+    type: 'signin.succeeded',
+    result: 'success',
+    ...(groupsReason ? { reason: groupsReason } : groupsSource !== 'claim' ? { reason: groupsSource } : {}),
+    ...userFields(identity.user, session.id),
+    ...requestFields(request, facts),
+    detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
+  });
+  if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, `ID token has no usable ${ctx.config.groupsClaim} claim: check the groups claim of the identity provider (or GATEHOUSE_GROUPS_CLAIM)`);
+  return new Response(null, {
+    status: 302,
+    headers: [
+      ['location', tx.returnTo],
+      ['set-cookie', ctx.cookie.serialize(token)],
+      ['cache-control', 'no-store'],
+      // The callback URL holds the code; keep it out of Referer headers of the next page's requests.
+      ['referrer-policy', 'no-referrer'],
+    ],
+  });
+}
+
 /** Handles `GET /auth/callback?code=&state=&iss=` (or `error=`). */
 export async function handleCallback(ctx: FlowContext, request: Request, facts: RequestFacts = {}): Promise<Response> {
   const url = new URL(request.url);
@@ -85,66 +163,8 @@ export async function handleCallback(ctx: FlowContext, request: Request, facts: 
     }
     if (ctx.now() > tx.expiresAt) throw new AuthError('AUTH_TRANSACTION_EXPIRED');
     if (!(await isBoundBrowser(request, ctx.config, tx.browserBinding))) throw new AuthError('AUTH_BROWSER_MISMATCH');
-
-    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
-    try {
-      const configuration = await ctx.client.configuration();
-      tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl(ctx.config.redirectUri, url), {
-        expectedState: tx.state,
-        expectedNonce: tx.nonce,
-        pkceCodeVerifier: tx.codeVerifier,
-        idTokenExpected: true,
-        ...(tx.maxAge === undefined ? {} : { maxAge: tx.maxAge }),
-      });
-    } catch (err) {
-      const error = toAuthError(err, 'callback');
-      // The code never reached the IdP: the same callback may be sent again (a reload) once it is back.
-      if (neverSent(error)) await handBack(ctx, tx);
-      throw error;
-    }
-    const claims = tokens.claims();
-    if (!claims || !tokens.id_token) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'id_token_missing' });
-    // openid-client checks that iat is a number, not that it is in the past (OIDC Core §3.1.3.7 ¶10).
-    if (typeof claims.iat !== 'number' || claims.iat > ctx.now() / 1000 + MAX_IAT_SKEW_SECONDS) throw new AuthError('AUTH_ID_TOKEN_INVALID', { reason: 'iat_in_future' });
-    const { identity, source: groupsSource } = await completeGroups(identityFromClaims(claims, ctx.config, ctx.rbac), ctx);
-    // `…:ifpossible` lets the IdP skip the factor for a user with none enrolled; only a hard 2FA demand is checked here.
-    if (demandsMfa(tx.acrValues) && !hasMfa(identity.claims)) throw new AuthError('AUTH_STEP_UP_FAILED', { reason: 'mfa_not_performed' });
-
-    // A brand-new session at every sign-in; the one this browser had (if any) ends first.
-    const oldToken = ctx.cookie.read(request);
-    if (oldToken) {
-      const old = await ctx.sessions.validate(oldToken);
-      if (old) await ctx.sessions.revoke(old.id);
-    }
-    const { token, session } = await ctx.sessions.create({
-      user: identity.user,
-      roles: identity.roles,
-      claims: identity.claims,
-      tokens: { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? null },
-      accessTokenExpiresAt: accessTokenExpiry(tokens, ctx.now()),
-      userAgent: summarizeUserAgent(request),
-      ip: clientNetwork(facts.clientAddress),
-    });
-    const { reason: groupsReason, groupsClaim } = groupsAuditFields(identity.groupsProblem);
-    await ctx.audit.emit({
-      type: 'signin.succeeded',
-      result: 'success',
-      ...(groupsReason ? { reason: groupsReason } : groupsSource !== 'claim' ? { reason: groupsSource } : {}),
-      ...userFields(identity.user, session.id),
-      ...requestFields(request, facts),
-      detail: { roles: identity.roles.join(',') || null, stepUp: tx.maxAge !== undefined || tx.acrValues !== undefined, ...(groupsClaim ? { groupsClaim } : {}) },
-    });
-    if (identity.groupsProblem) ctx.logger.warn({ sub: identity.user.sub, reason: identity.groupsProblem }, `ID token has no usable ${ctx.config.groupsClaim} claim: check the groups claim of the identity provider (or GATEHOUSE_GROUPS_CLAIM)`);
-    return new Response(null, {
-      status: 302,
-      headers: [
-        ['location', tx.returnTo],
-        ['set-cookie', ctx.cookie.serialize(token)],
-        ['cache-control', 'no-store'],
-        // The callback URL holds the code; keep it out of Referer headers of the next page's requests.
-        ['referrer-policy', 'no-referrer'],
-      ],
-    });
+    const tokens = await exchangeCode(ctx, url, tx);
+    return await startSession(ctx, request, facts, tx, tokens);
   } catch (err) {
     const error = err instanceof AuthError ? err : toAuthError(err, 'callback');
     // Errors that did not come through the translation (a store outage, a bug) deserve an error line.

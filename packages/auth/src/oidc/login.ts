@@ -144,3 +144,18 @@ export async function handleLogin(ctx: FlowContext, request: Request, facts: Req
     return errorResponse(ctx, error, loginUrl(params.returnTo));
   }
 }
+
+/**
+ * `/auth/login?…` that sends the user back through the IdP for a fresh (and optionally MFA)
+ * sign-in, coming back to `returnTo`.
+ * @see OIDC Core §3.1.2.1 (`max_age`, `prompt=login`, `acr_values`), RFC 9470 (step-up)
+ */
+export function stepUpUrl(returnTo: string, options: { maxAgeSeconds?: number; mfa?: boolean | 'if-enrolled' } = {}): string {
+  const query = new URLSearchParams({ returnTo: normalizeReturnTo(returnTo) });
+  if (options.maxAgeSeconds !== undefined) query.set('max_age', String(Math.max(0, Math.floor(options.maxAgeSeconds))));
+  if (options.mfa === 'if-enrolled') query.set('acr_values', MFA_IF_ENROLLED_ACR);
+  else if (options.mfa) query.set('acr_values', MFA_ACR);
+  // prompt=login: the IdP must authenticate again even if its own session is fresh.
+  query.set('prompt', 'login');
+  return `/auth/login?${query.toString()}`;
+}
